@@ -1,0 +1,3 @@
+from essaygen.cli import main
+
+raise SystemExit(main())

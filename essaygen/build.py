@@ -1,0 +1,269 @@
+"""A build: the pipeline from the site folder to the output folder.
+
+    load_config -> read_sources -> parse_* -> plan_schedule -> render bodies
+    -> resolve links -> citations -> assemble_site -> plan files -> write_output
+
+`now` is passed in (`as_of`), never read by a stage. Every stage collects its
+problems; the build stops at the first stage boundary that has any, reporting
+all of them, before anything is written.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+
+from essaygen import __version__
+from essaygen.cache import BodyCache, FileDigests, cache_folder
+from essaygen.clock import BadDate, parse_as_of
+from essaygen.config import SiteConfig, load_config
+from essaygen.content import Essay, Page, Source, parse_essay, parse_page, read_sources
+from essaygen.lock import build_lock
+from essaygen.markdown import LinkTarget, RenderContext, RenderedBody, resolve_links
+from essaygen.output import WriteStats, write_output
+from essaygen.pages import EssayExtras, OutputFile, plan_pages
+from essaygen.problems import Problem, SiteError, raise_if
+from essaygen.render_pool import render_bodies
+from essaygen.schedule import DRAFT, Planned, Schedule, plan_schedule
+from essaygen.site import EssayView, PageView, Site, assemble_site, make_tags
+from essaygen.themes import Theme, find_theme, make_environment
+from essaygen.urls import essay_dir, page_dir
+
+
+class UsageError(Exception):
+    """Bad command-line input (exit status 2)."""
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    root: Path
+    out: Path | None = None
+    as_of: str | datetime | None = None     # None: now
+    drafts: bool = False
+    write: bool = True                      # False for `check`
+    use_cache: bool = True
+    jobs: int = 0                           # worker processes; 0 chooses
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    site: Site
+    schedule: Schedule
+    files: int
+    stats: WriteStats | None
+    rendered: int                           # bodies rendered (not taken from the cache)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    config: SiteConfig
+    theme: Theme
+    essays: tuple[Essay, ...]
+    pages: tuple[Page, ...]
+    files: frozenset[str]
+
+
+def build(options: BuildOptions, now: datetime) -> BuildResult:
+    root = options.root.absolute()
+    with build_lock(root, enabled=options.write):
+        loaded = load_site(root)
+        as_of = resolve_as_of(options.as_of, loaded.config, now)
+        schedule, problems = plan_schedule(loaded.config, loaded.essays, as_of, options.drafts)
+        raise_if(problems)
+        assert schedule is not None
+        site, extras, rendered, extra_files = render_site(root, loaded, schedule, options)
+        files = list(plan_files(root, loaded, site, extras, extra_files))
+        stats = write_output(options.out or root / "output", files) if options.write else None
+        return BuildResult(site, schedule, len(files), stats, rendered)
+
+
+def resolve_as_of(value: str | datetime | None, config: SiteConfig, now: datetime) -> datetime:
+    if value is None:
+        return now.astimezone(config.zone)
+    try:
+        return parse_as_of(value, config.zone) if isinstance(value, str) else value
+    except BadDate as exc:
+        raise UsageError(f"--as-of: {exc}") from exc
+
+
+def load_site(root: Path) -> Loaded:
+    config, problems = load_config(root)
+    raise_if(problems)
+    assert config is not None
+    theme, theme_problems = find_theme(root, config.theme)
+    sources, problems = read_sources(root)
+    problems += theme_problems
+    essays, pages = _parse_all(sources, config, problems)
+    problems += duplicate_slugs(essays, pages)
+    raise_if(problems)
+    assert theme is not None
+    return Loaded(config, theme, tuple(essays), tuple(pages), content_files(root))
+
+
+def _parse_all(sources: Sequence[Source], config: SiteConfig, problems: list[Problem]) -> tuple[list[Essay], list[Page]]:
+    essays: list[Essay] = []
+    pages: list[Page] = []
+    for source in sources:
+        if source.kind == "essay":
+            essay, found = parse_essay(source, config)
+            if essay:
+                essays.append(essay)
+        else:
+            page, found = parse_page(source)
+            if page:
+                pages.append(page)
+        problems += found
+    return essays, pages
+
+
+def duplicate_slugs(essays: Sequence[Essay], pages: Sequence[Page]) -> list[Problem]:
+    problems = []
+    for group in (essays, pages):
+        first: dict[str, str] = {}
+        for item in group:
+            if item.slug in first:
+                line, col = item.doc.where(("slug",)) if isinstance(item, Essay) else (1, 1)
+                problems.append(Problem(item.source, line, col, f"slug '{item.slug}' is also used by {first[item.slug]} — give one of them another `slug:`"))
+            else:
+                first[item.slug] = item.source
+    return problems
+
+
+def content_files(root: Path) -> frozenset[str]:
+    """Every file under content/ (relative to the root), symlinks out of the site excluded."""
+    found = set()
+    real_root = os.path.realpath(root)
+    for folder, dirs, names in os.walk(root / "content"):
+        dirs.sort()
+        for name in names:
+            path = os.path.join(folder, name)
+            if os.path.islink(path) and not os.path.realpath(path).startswith(real_root + os.sep):
+                continue
+            found.add(Path(path).relative_to(root).as_posix())
+    return frozenset(found)
+
+
+# ---------------------------------------------------------------- rendering
+
+def render_site(root: Path, loaded: Loaded, schedule: Schedule, options: BuildOptions) -> tuple[Site, dict[str, EssayExtras], int, list[OutputFile]]:
+    config = loaded.config
+    # Embargoed essays are rendered to *check* them (links, citations), never published.
+    checked = [p for p in schedule.planned if p.state != DRAFT or options.drafts]
+    published = {p.essay.slug for p in schedule.published(options.drafts)}
+    pages = [p for p in loaded.pages if not p.draft or options.drafts]
+    digests = FileDigests(root)
+    cache = BodyCache(cache_folder(root, options.use_cache), digests)
+    jobs = [(p.essay.body, _essay_context(root, loaded, p.essay)) for p in checked]
+    jobs += [(page.body, _page_context(root, loaded, page)) for page in pages]
+    bodies, rendered = render_bodies(jobs, cache, loaded.files, options.jobs)
+    essay_bodies = dict(zip((p.essay.slug for p in checked), bodies[: len(checked)]))
+    page_bodies = dict(zip((p.source for p in pages), bodies[len(checked) :]))
+    targets = _link_targets(checked, pages, published, essay_bodies, page_bodies)
+    problems: list[Problem] = [p for body in bodies for p in body.problems]
+    essay_html = {}
+    for planned in checked:
+        html, found = resolve_links(essay_bodies[planned.essay.slug], planned.essay.source, essay_dir(planned.essay.slug), targets)
+        essay_html[planned.essay.slug] = html
+        problems += found
+    page_views = []
+    for page in pages:
+        html, found = resolve_links(page_bodies[page.source], page.source, page_dir(page.slug), targets)
+        problems += found
+        page_views.append(PageView(page.slug, page.source, page.kind, page.title, page.subtitle, page.summary, html, page.nav, page.order, page.draft))
+    from essaygen.references import apply_citations
+
+    views = [_essay_view(p, essay_bodies[p.essay.slug], essay_html[p.essay.slug], config) for p in checked if p.essay.slug in published]
+    cited = apply_citations(root, config, checked, essay_bodies, views, options.use_cache)
+    problems += cited.problems
+    raise_if(problems)
+    site = assemble_site(config, schedule, cited.views, page_views, options.drafts)
+    return site, cited.extras, rendered, cited.files(site)
+
+
+def _essay_context(root: Path, loaded: Loaded, essay: Essay) -> RenderContext:
+    return RenderContext(essay.source, essay.line_offset, essay_dir(essay.slug), essay.bundle, str(root), loaded.config.unsafe_html, frozenset())
+
+
+def _page_context(root: Path, loaded: Loaded, page: Page) -> RenderContext:
+    return RenderContext(page.source, page.line_offset, page_dir(page.slug), None, str(root), loaded.config.unsafe_html, frozenset())
+
+
+def _link_targets(checked: Sequence[Planned], pages: Sequence[Page], published: set[str], essay_bodies: dict[str, RenderedBody], page_bodies: dict[str, RenderedBody]) -> dict[str, LinkTarget]:
+    targets = {}
+    for planned in checked:
+        slug = planned.essay.slug
+        targets[planned.essay.source] = LinkTarget(essay_dir(slug) if slug in published else None, essay_bodies[slug].anchors)
+    for page in pages:
+        targets[page.source] = LinkTarget(page_dir(page.slug), page_bodies[page.source].anchors)
+    return targets
+
+
+def _essay_view(planned: Planned, body: RenderedBody, html: str, config: SiteConfig) -> EssayView:
+    essay = planned.essay
+    series = config.series.get(planned.series) if planned.series else None
+    return EssayView(
+        slug=essay.slug,
+        source=essay.source,
+        title=essay.title,
+        subtitle=essay.subtitle,
+        summary=essay.summary,
+        authors=essay.authors,
+        release=planned.release,
+        updated=essay.updated,
+        revisions=essay.revisions,
+        tags=make_tags(essay.tags),
+        series=planned.series,
+        series_title=series.title if series else None,
+        part=planned.part,
+        total=planned.total,
+        words=body.words,
+        headings=body.headings,
+        body_html=html,
+        image=essay.image,
+        image_alt=essay.image_alt,
+        feed_id=essay.feed_id,
+        draft=essay.draft,
+    )
+
+
+# ---------------------------------------------------------------- output files
+
+def plan_files(root: Path, loaded: Loaded, site: Site, extras: dict[str, EssayExtras], extra_files: Sequence[OutputFile]) -> Iterator[OutputFile]:
+    env = make_environment(root, loaded.theme)
+    env.globals["generator"] = f"essaygen {__version__}"
+    yield from plan_pages(site, env, extras)
+    yield from extra_files
+    from essaygen.feeds import plan_feeds
+    from essaygen.discovery import plan_discovery
+
+    yield from plan_feeds(site)
+    yield from plan_discovery(site)
+    yield from _copies(loaded.theme.static, "assets/")
+    yield from _copies(root / "content" / "media", "media/")
+    essays = {e.source: e for e in loaded.essays}
+    for view in site.essays:
+        bundle = essays[view.source].bundle
+        if bundle:
+            yield from _copies(root / bundle, view.path, skip_markdown=True)
+
+
+def _copies(folder: Path, prefix: str, skip_markdown: bool = False) -> Iterator[OutputFile]:
+    if not folder.is_dir():
+        return
+    real_root = os.path.realpath(folder)
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file() or (skip_markdown and path.suffix == ".md"):
+            continue
+        if not os.path.realpath(path).startswith(real_root + os.sep):
+            continue  # a symlink out of the folder is never published
+        yield OutputFile(prefix + path.relative_to(folder).as_posix(), copy_from=str(path))
+
+
+def check_site(root: Path, as_of: str | datetime | None, now: datetime, drafts: bool = False) -> BuildResult:
+    return build(BuildOptions(root, as_of=as_of, drafts=drafts, write=False), now)
+
+
+__all__ = ["BuildOptions", "BuildResult", "UsageError", "build", "check_site", "SiteError", "replace"]

@@ -1,0 +1,128 @@
+"""The content-addressed cache in SITE/.essaygen-cache/.
+
+A rendered body is stored under the hash of everything it depends on (source
+text, options, engine version); the files it read (images, chart data) are
+recorded with their digests and checked on every lookup. Entries are JSON with a
+checksum: a corrupt or foreign entry is ignored and rebuilt, never trusted. The
+cache may be deleted at any time; the output is the same without it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from essaygen.markdown import RenderedBody, SourceLink
+from essaygen.problems import Problem
+
+CACHE_DIR = ".essaygen-cache"
+MISSING = "missing"
+
+
+class FileDigests:
+    """sha256 of site files, each read at most once per build."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.known: dict[str, str] = {}
+
+    def __call__(self, rel: str) -> str:
+        if rel not in self.known:
+            try:
+                self.known[rel] = hashlib.sha256((self.root / rel).read_bytes()).hexdigest()
+            except OSError:
+                self.known[rel] = MISSING
+        return self.known[rel]
+
+
+class JsonStore:
+    """Checksummed JSON files under one folder, written atomically."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+
+    def load(self, key: str) -> Any | None:
+        if self.folder is None:
+            return None
+        try:
+            wrapper = json.loads((self.folder / key[:2] / f"{key}.json").read_text("utf-8"))
+            payload = wrapper["payload"]
+            if wrapper.get("sha256") != _checksum(payload):
+                return None
+            return json.loads(payload)
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def save(self, key: str, value: Any) -> None:
+        if self.folder is None:
+            return
+        payload = json.dumps(value, ensure_ascii=False, sort_keys=True)
+        folder = self.folder / key[:2]
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump({"sha256": _checksum(payload), "payload": payload}, handle)
+            os.replace(tmp, folder / f"{key}.json")
+        except OSError:
+            pass  # a cache that cannot be written only costs time
+
+
+def _checksum(payload: str) -> str:
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+class BodyCache:
+    def __init__(self, folder: Path | None, digests: FileDigests) -> None:
+        self.store = JsonStore(folder / "bodies" if folder else None)
+        self.digests = digests
+
+    def get(self, key: str) -> RenderedBody | None:
+        data = self.store.load(key)
+        if not isinstance(data, dict):
+            return None
+        try:
+            if any(self.digests(path) != digest for path, digest in data["deps"].items()):
+                return None
+            return _body_from(data)
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def put(self, key: str, body: RenderedBody) -> None:
+        data = asdict(body)
+        data["deps"] = {path: self.digests(path) for path in body.deps}
+        data["anchors"] = sorted(body.anchors)
+        self.store.save(key, data)
+
+
+def _body_from(data: dict[str, Any]) -> RenderedBody:
+    return RenderedBody(
+        html=data["html"],
+        headings=tuple((int(h[0]), str(h[1]), str(h[2])) for h in data["headings"]),
+        words=int(data["words"]),
+        citations=tuple(_cluster_from(c) for c in data["citations"]),
+        links=tuple(SourceLink(**link) for link in data["links"]),
+        anchors=frozenset(data["anchors"]),
+        deps=tuple(sorted(data["deps"])),
+        problems=tuple(Problem(**p) for p in data["problems"]),
+    )
+
+
+def _cluster_from(data: dict[str, Any]) -> Any:
+    from essaygen.citations.syntax import CitationCluster, CitationItem
+
+    items = tuple(CitationItem(**item) for item in data["items"])
+    return CitationCluster(**{**data, "items": items})
+
+
+def cache_folder(root: Path, enabled: bool = True) -> Path | None:
+    return root / CACHE_DIR if enabled else None
+
+
+Hasher = Callable[[str], str]

@@ -1,0 +1,288 @@
+"""The Markdown stage: body text in, HTML and what it refers to out.
+
+`render_body` is pure (given the list of content files) so its result can be cached
+by content hash and computed in worker processes. Links to other sources become
+placeholders, resolved once every essay's URL and headings are known.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+from mdit_py_plugins.footnote import footnote_plugin
+
+from essaygen import mdrules
+from essaygen.mdsource import line_tracking_plugin
+from essaygen.problems import Problem
+from essaygen.urls import relative_url
+
+try:  # the citation syntax lives in its own package
+    from essaygen.citations.syntax import citation_plugin
+except ImportError:  # pragma: no cover - during bootstrap only
+    citation_plugin = None  # type: ignore[assignment]
+
+ENGINE_VERSION = "md-1"
+_PLACEHOLDER = re.compile(r"\x00([LE])(\d+)\x00")
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    path: str                  # the source, relative to the site root
+    line_offset: int           # file lines before the body
+    page_dir: str              # the output folder of the page ("essays/x/")
+    bundle: str | None         # the bundle folder of the essay, if any
+    root: str                  # the site folder (charts read their CSV files)
+    unsafe_html: bool
+    files: frozenset[str]      # every file under content/, relative to the root
+
+
+@dataclass(frozen=True)
+class SourceLink:
+    target: str                # source path relative to the root
+    anchor: str | None
+    line: int
+    col: int
+    raw: str
+
+
+@dataclass(frozen=True)
+class RenderedBody:
+    html: str
+    headings: tuple[tuple[int, str, str], ...]    # (level, id, text)
+    words: int
+    citations: tuple[Any, ...]                    # CitationCluster, in order
+    links: tuple[SourceLink, ...]                 # placeholder n is links[n]
+    anchors: frozenset[str]                       # every id in the body
+    deps: tuple[str, ...]                         # files read (chart data), relative to root
+    problems: tuple[Problem, ...]
+
+
+@lru_cache(maxsize=4)
+def make_parser(unsafe_html: bool) -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": unsafe_html, "typographer": True, "quotes": "“”‘’"})
+    md.enable(["table", "strikethrough", "replacements", "smartquotes"])
+    md.validateLink = mdrules.safe_link  # type: ignore[method-assign]
+    md.use(line_tracking_plugin).use(footnote_plugin).use(mdrules.positions_plugin)
+    if citation_plugin is not None:
+        md.use(citation_plugin)
+    md.use(mdrules.heading_ids_plugin).use(mdrules.figures_plugin)
+    md.core.ruler.push("local_links", _local_links)
+    md.add_render_rule("link_open", _render_link_open)
+    md.add_render_rule("link_close", _render_link_close)
+    md.add_render_rule("image", _render_image)
+    md.add_render_rule("fence", _render_fence)
+    return md
+
+
+def render_body(body: str, ctx: RenderContext) -> RenderedBody:
+    md = make_parser(ctx.unsafe_html)
+    env: dict[str, Any] = {
+        "path": ctx.path,
+        "line_offset": ctx.line_offset,
+        "_body_lines": body.replace("\x00", "\ufffd").split("\n"),
+        "ctx": ctx,
+        "problems": [],
+        "links": [],
+        "deps": [],
+        "charts": 0,
+    }
+    tokens = md.parse(body, env)
+    html = md.renderer.render(tokens, md.options, env)
+    return RenderedBody(
+        html=html,
+        headings=tuple(env.get("headings", ())),
+        words=_count_words(tokens),
+        citations=tuple(env.get("citations", ())),
+        links=tuple(env["links"]),
+        anchors=frozenset(re.findall(r'\sid="([^"]+)"', html)),
+        deps=tuple(sorted(set(env["deps"]))),
+        problems=tuple(env["problems"]),
+    )
+
+
+def _count_words(tokens: list[Token]) -> int:
+    total = 0
+    for token in tokens:
+        for child in token.children or ():
+            if child.type == "text":
+                total += len(child.content.split())
+    return total
+
+
+# ---------------------------------------------------------------- local links and files
+
+def _local_links(state: Any) -> None:
+    env = state.env
+    ctx: RenderContext = env["ctx"]
+    source_dir = ctx.path.rsplit("/", 1)[0]
+    for token in state.tokens:
+        for child in token.children or ():
+            if child.type == "link_open":
+                _link(child, env, ctx, source_dir)
+            elif child.type == "image":
+                _image(child, env, ctx, source_dir)
+
+
+def _link(token: Token, env: dict[str, Any], ctx: RenderContext, source_dir: str) -> None:
+    href = str(token.attrGet("href") or "")
+    line, col = token.meta.get("pos", (ctx.line_offset + 1, 1))
+    if href.startswith("#"):
+        env["links"].append(SourceLink(ctx.path, href[1:] or None, line, col, href))
+        token.meta["source_link"] = len(env["links"]) - 1
+        return
+    if not mdrules.is_local(href):
+        return
+    target, anchor = mdrules.resolve_local(source_dir, href)
+    if target.endswith(".md"):
+        env["links"].append(SourceLink(target, anchor, line, col, href))
+        token.meta["source_link"] = len(env["links"]) - 1
+        return
+    url = _file_url(target, env, ctx, line, col, href)
+    if url is not None:
+        token.attrSet("href", url + (f"#{anchor}" if anchor else ""))
+
+
+def _image(token: Token, env: dict[str, Any], ctx: RenderContext, source_dir: str) -> None:
+    src = str(token.attrGet("src") or "")
+    if not mdrules.is_local(src):
+        return
+    line, col = token.meta.get("pos", (ctx.line_offset + 1, 1))
+    target, _ = mdrules.resolve_local(source_dir, src)
+    url = _file_url(target, env, ctx, line, col, src)
+    if url is not None:
+        token.attrSet("src", url)
+
+
+def _file_url(target: str, env: dict[str, Any], ctx: RenderContext, line: int, col: int, raw: str) -> str | None:
+    """The page-relative URL of a content file, or a problem when it is not published."""
+    def fail(message: str) -> None:
+        env["problems"].append(Problem(ctx.path, line, col, message))
+
+    if not target.startswith("content/"):
+        fail(f"'{raw}' points outside the content folder — link to files in content/media/ or beside the essay")
+        return None
+    if target not in ctx.files:
+        fail(f"'{raw}' does not exist (looked for {target}) — check the file name, or add the file")
+        return None
+    if target.startswith("content/media/"):
+        return relative_url(ctx.page_dir, "media/" + target[len("content/media/") :])
+    if ctx.bundle and target.startswith(ctx.bundle + "/"):
+        return relative_url(ctx.page_dir, ctx.page_dir + target[len(ctx.bundle) + 1 :])
+    fail(f"'{raw}' is not published: only files in content/media/ or inside an essay's bundle folder are — move it there")
+    return None
+
+
+# ---------------------------------------------------------------- render rules
+
+def _render_link_open(self: RendererHTML, tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+    token = tokens[idx]
+    n = token.meta.get("source_link")
+    if n is not None:
+        _close_of(tokens, idx).meta["source_link"] = n
+        return f"\x00L{n}\x00"
+    return self.renderToken(tokens, idx, options, env)
+
+
+def _render_link_close(self: RendererHTML, tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+    n = tokens[idx].meta.get("source_link")
+    return f"\x00E{n}\x00" if n is not None else "</a>"
+
+
+def _close_of(tokens: list[Token], idx: int) -> Token:
+    for token in tokens[idx + 1 :]:
+        if token.type == "link_close":
+            return token
+    return tokens[idx]
+
+
+def _render_image(self: RendererHTML, tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+    token = tokens[idx]
+    token.attrSet("alt", self.renderInlineAsText(token.children or [], options, env))
+    token.attrSet("loading", "lazy")
+    token.attrSet("decoding", "async")
+    return self.renderToken(tokens, idx, options, env)
+
+
+def _render_fence(self: RendererHTML, tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+    token = tokens[idx]
+    if token.info.strip() != "chart":
+        return RendererHTML.fence(self, tokens, idx, options, env)
+    from essaygen.charts import ChartContext, render_chart_block
+
+    ctx: RenderContext = env["ctx"]
+    essay_dir = ctx.path.rsplit("/", 1)[0]
+    root = Path(ctx.root)
+    chart_ctx = ChartContext(
+        source_path=ctx.path,
+        essay_dir=root / essay_dir,
+        media_dir=root / "content" / "media",
+        media_url=relative_url(ctx.page_dir, "media/"),
+        bundle_url="",
+        id_prefix=ctx.page_dir.strip("/").replace("/", "-") or "page",
+        fence_line=(token.map[0] if token.map else 0) + ctx.line_offset + 1,
+    )
+    env["charts"] += 1
+    result = render_chart_block(token.content, env["charts"], chart_ctx)
+    env["problems"].extend(result.problems)
+    env["deps"].extend(Path(p).resolve().relative_to(root.resolve()).as_posix() for p in result.dependencies)
+    return result.html
+
+
+# ---------------------------------------------------------------- after every essay is known
+
+@dataclass(frozen=True)
+class LinkTarget:
+    url: str | None            # output path of the target page; None when it is not published
+    anchors: frozenset[str]
+
+
+def resolve_links(
+    body: RenderedBody, path: str, page_dir: str, targets: Mapping[str, LinkTarget]
+) -> tuple[str, list[Problem]]:
+    """Replace link placeholders with page-relative URLs; unpublished targets lose their link."""
+    problems: list[Problem] = []
+    opened: dict[int, str] = {}
+
+    def replace(match: re.Match[str]) -> str:
+        kind, n = match.group(1), int(match.group(2))
+        if kind == "E":
+            return opened.get(n, "</a>")
+        link = body.links[n]
+        target = targets.get(link.target)
+        if target is None:
+            problems.append(Problem(path, link.line, link.col, _missing(link)))
+            opened[n] = "</a>"
+            return '<a href="#">'
+        if link.anchor and link.anchor not in target.anchors:
+            problems.append(Problem(path, link.line, link.col, f"'#{link.anchor}' is not a heading or anchor in {link.target} — check the spelling (ids are lowercase, words joined by hyphens)"))
+        if target.url is None:
+            opened[n] = "</span>"
+            return '<span class="unreleased-link">'
+        opened[n] = "</a>"
+        href = "" if link.target == path else relative_url(page_dir, target.url)
+        return f'<a href="{href}{"#" + link.anchor if link.anchor else ""}">'
+
+    html = _PLACEHOLDER.sub(replace, body.html)
+    return html, problems
+
+
+def _missing(link: SourceLink) -> str:
+    return f"link to '{link.raw}', but there is no {link.target} — link to an existing essay or page by its .md file"
+
+
+def body_key(body: str, ctx: RenderContext) -> str:
+    """The cache key of a rendered body: everything render_body depends on but the data files."""
+    digest = hashlib.sha256()
+    for part in (ENGINE_VERSION, body, ctx.path, str(ctx.line_offset), ctx.page_dir, str(ctx.bundle), str(ctx.unsafe_html)):
+        digest.update(part.encode("utf-8", "surrogatepass"))
+        digest.update(b"\x00")
+    return digest.hexdigest()

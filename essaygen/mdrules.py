@@ -1,0 +1,187 @@
+"""markdown-it rules of our own: heading ids, figures, pull quotes, links to sources.
+
+Each is a plain `md.use(plugin)` callable (the markdown-it way), and each reports
+problems into `env["problems"]` with file positions, never raising.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
+
+from essaygen.content import slugify
+from essaygen.mdsource import inline_position
+from essaygen.problems import Problem
+
+# Ids the page templates use: a heading must not take them.
+RESERVED_IDS = frozenset({"main", "toc", "references", "footnotes", "top", "content", "site-nav", "search", "cite-this", "revisions"})
+_BAD_SCHEMES = re.compile(r"^\s*(javascript|vbscript|file|data):", re.IGNORECASE)
+
+
+def _problem(env: dict[str, Any], line: int, col: int, message: str) -> None:
+    env.setdefault("problems", []).append(Problem(env.get("path", "?"), line, col, message))
+
+
+# ---------------------------------------------------------------- headings
+
+def heading_ids_plugin(md: MarkdownIt) -> None:
+    md.core.ruler.push("heading_ids", _heading_ids)
+
+
+def _heading_ids(state: StateCore) -> None:
+    taken = set(RESERVED_IDS)
+    headings = state.env.setdefault("headings", [])
+    tokens = state.tokens
+    for i, token in enumerate(tokens):
+        if token.type != "heading_open":
+            continue
+        text = _plain_text(tokens[i + 1].children or [])
+        base = slugify(text) or "section"
+        slug, n = base, 1
+        while slug in taken:
+            slug, n = f"{base}-{n}", n + 1
+        taken.add(slug)
+        token.attrSet("id", slug)
+        headings.append((int(token.tag[1]), slug, text))
+
+
+def _plain_text(children: Sequence[Token]) -> str:
+    parts = []
+    for child in children:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif child.children:
+            parts.append(_plain_text(child.children))
+    return "".join(parts).strip()
+
+
+# ---------------------------------------------------------------- figures and pull quotes
+
+def figures_plugin(md: MarkdownIt) -> None:
+    """An image alone in its paragraph, with a title, becomes <figure> with <figcaption>."""
+    md.core.ruler.push("figures", _figures)
+    md.core.ruler.push("pull_quotes", _pull_quotes)
+
+
+def _figures(state: StateCore) -> None:
+    tokens = state.tokens
+    for i in range(len(tokens) - 2):
+        p_open, inline, p_close = tokens[i], tokens[i + 1], tokens[i + 2]
+        if p_open.type != "paragraph_open" or inline.type != "inline" or p_close.type != "paragraph_close":
+            continue
+        children = [c for c in inline.children or [] if not (c.type == "text" and not c.content.strip())]
+        if len(children) != 1 or children[0].type != "image" or not children[0].attrGet("title"):
+            continue
+        image = children[0]
+        caption = str(image.attrGet("title"))
+        image.attrs.pop("title", None)
+        p_open.type, p_open.tag = "figure_open", "figure"
+        p_close.type, p_close.tag = "figure_close", "figure"
+        p_open.hidden = p_close.hidden = False
+        caption_inline = Token("inline", "", 0, content=caption, children=[Token("text", "", 0, content=caption)])
+        inline.children = [image]
+        tokens[i + 2 : i + 2] = [_block("figcaption_open", "figcaption", 1), caption_inline, _block("figcaption_close", "figcaption", -1)]
+
+
+def _block(kind: str, tag: str, nesting: int, css_class: str | None = None) -> Token:
+    token = Token(kind, tag, nesting, block=True)
+    if css_class:
+        token.attrSet("class", css_class)
+    return token
+
+
+def _pull_quotes(state: StateCore) -> None:
+    """A blockquote whose last paragraph starts with a dash is a quote with an attribution."""
+    tokens = state.tokens
+    i = 0
+    while i < len(tokens):
+        if tokens[i].type == "blockquote_open":
+            close = _matching_close(tokens, i)
+            if close >= i + 6 and _is_attribution(tokens, close):
+                tokens[i : close + 1] = _wrap_pull_quote(tokens[i : close + 1])
+        i += 1
+
+
+def _matching_close(tokens: Sequence[Token], start: int) -> int:
+    depth = 0
+    for j in range(start, len(tokens)):
+        if tokens[j].type == "blockquote_open":
+            depth += 1
+        elif tokens[j].type == "blockquote_close":
+            depth -= 1
+            if depth == 0:
+                return j
+    return -1
+
+
+def _is_attribution(tokens: Sequence[Token], close: int) -> bool:
+    p_open, inline, p_close = tokens[close - 3], tokens[close - 2], tokens[close - 1]
+    if p_open.type != "paragraph_open" or p_close.type != "paragraph_close" or p_open.level != tokens[close].level + 1:
+        return False
+    return bool(re.match(r"^\s*(—|–|--|―)\s*\S", inline.content))
+
+
+def _wrap_pull_quote(block: list[Token]) -> list[Token]:
+    quote, attribution = block[:-4] + [block[-1]], block[-3]
+    first = attribution.children[0] if attribution.children else None
+    if first is not None and first.type == "text":
+        first.content = re.sub(r"^\s*(—|–|--|―)\s*", "— ", first.content)
+    return [
+        _block("figure_open", "figure", 1, "pull-quote"),
+        *quote,
+        _block("figcaption_open", "figcaption", 1),
+        attribution,
+        _block("figcaption_close", "figcaption", -1),
+        _block("figure_close", "figure", -1),
+    ]
+
+
+# ---------------------------------------------------------------- links and images
+
+def positions_plugin(md: MarkdownIt) -> None:
+    """Remember where each link and image starts, for messages."""
+    for name in ("link", "image"):
+        rule = next(r for r in md.inline.ruler.__rules__ if r.name == name)
+        md.inline.ruler.at(name, _with_position(rule.fn))
+
+
+def _with_position(rule: Any) -> Any:
+    def located(state: StateInline, silent: bool) -> bool:
+        start, count = state.pos, len(state.tokens)
+        found = rule(state, silent)
+        if found and not silent:
+            # state.push() may first flush pending text, so look for our token.
+            for token in state.tokens[count:]:
+                if token.type in ("link_open", "image"):
+                    token.meta["pos"] = inline_position(state, start)
+                    break
+        return bool(found)
+
+    return located
+
+
+def safe_link(url: str) -> bool:
+    """markdown-it's check, stricter: no data: URLs at all (also not images)."""
+    return not _BAD_SCHEMES.match(unquote(url))
+
+
+def is_local(url: str) -> bool:
+    parts = urlsplit(url)
+    return not parts.scheme and not parts.netloc and not url.startswith("/") and bool(parts.path)
+
+
+def resolve_local(source_dir: str, url: str) -> tuple[str, str | None]:
+    """(site-relative path, fragment) of a local link written in a source in `source_dir`."""
+    parts = urlsplit(url)
+    target = posixpath.normpath(posixpath.join(source_dir, unquote(parts.path)))
+    return target, (unquote(parts.fragment) or None)

@@ -1,0 +1,57 @@
+"""Source positions for markdown-it inline rules.
+
+markdown-it gives block tokens a line map but inline rules only see the block's
+text. We replace the core `inline` rule with one that records the current block's
+first line in `env`, so inline rules (citations, links) can report the exact
+`path:line:col` of what they found, in lines of the *file*.
+
+env keys set by essaygen's markdown stage:
+    env["path"]         display path of the source, e.g. "content/essays/x.md"
+    env["line_offset"]  number of file lines before the body (front matter)
+    env["_body_lines"]  the normalised body split into lines
+    env["_block_line"]  0-based body line of the inline block being parsed
+"""
+
+from __future__ import annotations
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.rules_inline import StateInline
+
+
+def _inline_with_lines(state: StateCore) -> None:
+    for token in state.tokens:
+        if token.type == "inline":
+            state.env["_block_line"] = token.map[0] if token.map else None
+            if token.children is None:
+                token.children = []
+            state.md.inline.parse(token.content, state.md, state.env, token.children)
+
+
+def line_tracking_plugin(md: MarkdownIt) -> None:
+    md.core.ruler.at("inline", _inline_with_lines)
+
+
+def inline_position(state: StateInline, pos: int) -> tuple[int, int]:
+    """The 1-based (line, col) in the file of `state.src[pos]`."""
+    env = state.env
+    block_line = env.get("_block_line")
+    offset = int(env.get("line_offset", 0))
+    line_start = state.src.rfind("\n", 0, pos) + 1
+    col_in_src = pos - line_start
+    if block_line is None:
+        return offset + 1, col_in_src + 1
+    body_line = block_line + state.src.count("\n", 0, pos)
+    return body_line + offset + 1, _column(env, body_line, state.src, line_start, col_in_src) + 1
+
+
+def _column(env: dict, body_line: int, src: str, line_start: int, col_in_src: int) -> int:
+    # Container prefixes ("> ", list indentation) are stripped from inline text:
+    # find the inline line inside the raw line to recover the real column.
+    lines = env.get("_body_lines") or ()
+    if not 0 <= body_line < len(lines):
+        return col_in_src
+    line_end = src.find("\n", line_start)
+    text = src[line_start : line_end if line_end >= 0 else len(src)]
+    found = lines[body_line].find(text) if text else -1
+    return found + col_in_src if found >= 0 else col_in_src

@@ -1,0 +1,147 @@
+"""Writing the output folder: staged beside it, then swapped in whole.
+
+A failed or killed build leaves the previous output exactly as it was; a
+successful one replaces it whole (no stale pages of removed essays). Files whose
+bytes did not change are hard-linked from the previous output, so their mtimes
+stay and rsync deploys send only what changed.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import errno
+import filecmp
+import os
+import shutil
+import signal
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from essaygen.pages import OutputFile
+
+STAGE_PREFIX = ".essaygen-stage-"
+_RENAME_EXCHANGE = 2
+
+
+@dataclass(frozen=True)
+class WriteStats:
+    written: int
+    unchanged: int
+
+
+class UnsafePath(ValueError):
+    """An output path that would leave the output folder."""
+
+
+def safe_relative(path: str) -> PurePosixPath:
+    """The output path, refused if it is absolute or climbs out with '..'."""
+    pure = PurePosixPath(path)
+    if pure.is_absolute() or ".." in pure.parts or not pure.parts or "\x00" in path:
+        raise UnsafePath(f"refusing to write '{path}' outside the output folder")
+    return pure
+
+
+def write_output(out: Path, files: Iterable[OutputFile]) -> WriteStats:
+    out = out.absolute()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_stages(out)
+    stage = Path(tempfile.mkdtemp(prefix=f"{STAGE_PREFIX}{out.name}-", dir=out.parent))
+    try:
+        stats = _fill(stage, out, files)
+        _swap(stage, out)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return stats
+
+
+def _fill(stage: Path, old: Path, files: Iterable[OutputFile]) -> WriteStats:
+    written = unchanged = 0
+    die_after = int(os.environ.get("ESSAYGEN_TEST_KILL_AFTER_FILES", "0") or 0)
+    seen: set[str] = set()
+    for n, item in enumerate(files, 1):
+        rel = safe_relative(item.path)
+        if str(rel) in seen:
+            continue
+        seen.add(str(rel))
+        target = stage / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if _reuse(old / rel, target, item):
+            unchanged += 1
+        else:
+            _write(target, item)
+            written += 1
+        if die_after and n >= die_after:  # test hook: a build killed while writing
+            os.kill(os.getpid(), signal.SIGKILL)
+    return WriteStats(written, unchanged)
+
+
+def _reuse(previous: Path, target: Path, item: OutputFile) -> bool:
+    """Hard-link the previous file when its bytes are the same (keeps its mtime)."""
+    try:
+        if not previous.is_file() or previous.is_symlink():
+            return False
+        if item.data is not None:
+            if previous.stat().st_size != len(item.data) or previous.read_bytes() != item.data:
+                return False
+        elif item.copy_from is None or not filecmp.cmp(previous, item.copy_from, shallow=False):
+            return False
+        os.link(previous, target)
+        return True
+    except OSError:
+        return False
+
+
+def _write(target: Path, item: OutputFile) -> None:
+    if item.data is not None:
+        target.write_bytes(item.data)
+    elif item.copy_from is not None:
+        shutil.copyfile(item.copy_from, target)
+
+
+def _swap(stage: Path, out: Path) -> None:
+    """Put the staged folder in place of `out` in one step where the kernel allows it."""
+    if not out.exists():
+        os.rename(stage, out)
+        return
+    if not out.is_dir() or out.is_symlink():
+        raise UnsafePath(f"the output path {out} exists and is not a folder — remove it or choose another -o")
+    if _exchange(stage, out):
+        return  # stage now holds the previous output; the caller removes it
+    backup = stage.with_name(stage.name + "-old")
+    os.rename(out, backup)
+    os.rename(stage, out)
+    shutil.rmtree(backup, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Linux renameat2(RENAME_EXCHANGE): swap two folders atomically."""
+    libc_name = ctypes.util.find_library("c")
+    if not libc_name:
+        return False
+    libc = ctypes.CDLL(libc_name, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    at_fdcwd = -100
+    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)
+    if result == 0:
+        return True
+    if ctypes.get_errno() in (errno.EINVAL, errno.ENOSYS, errno.EXDEV, errno.ENOTSUP):
+        return False
+    raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()), str(b))
+
+
+def _remove_stale_stages(out: Path) -> None:
+    """Folders left by a killed build. Only called while holding the build lock."""
+    prefix = f"{STAGE_PREFIX}{out.name}-"
+    # A build killed between two plain renames leaves only the backup: restore it.
+    if not out.exists():
+        backups = sorted(out.parent.glob(prefix + "*-old"))
+        if backups:
+            os.rename(backups[-1], out)
+    for leftover in out.parent.glob(prefix + "*"):
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover, ignore_errors=True)

@@ -1,0 +1,55 @@
+"""Rendering Markdown bodies: from the cache when possible, else on every core.
+
+Workers receive source text and return rendered bodies, never the whole site;
+the list of content files is sent once per worker, not once per essay.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
+
+from essaygen.cache import BodyCache
+from essaygen.markdown import RenderContext, RenderedBody, body_key, render_body
+
+# Below this many bodies to render, starting workers costs more than it saves.
+PARALLEL_THRESHOLD = 24
+
+_files: frozenset[str] = frozenset()
+
+
+def _init_worker(files: frozenset[str]) -> None:
+    global _files
+    _files = files
+
+
+def _render_one(job: tuple[str, RenderContext]) -> RenderedBody:
+    body, ctx = job
+    return render_body(body, replace(ctx, files=_files))
+
+
+def render_bodies(
+    jobs: Sequence[tuple[str, RenderContext]], cache: BodyCache, files: frozenset[str], workers: int = 0
+) -> tuple[list[RenderedBody], int]:
+    """(a body per job, how many were rendered rather than taken from the cache)."""
+    keys = [body_key(body, ctx) for body, ctx in jobs]
+    results: list[RenderedBody | None] = [cache.get(key) for key in keys]
+    missing = [i for i, found in enumerate(results) if found is None]
+    for i, body in zip(missing, _render(jobs, missing, files, workers)):
+        results[i] = body
+        cache.put(keys[i], body)
+    return [r for r in results if r is not None], len(missing)
+
+
+def _render(jobs: Sequence[tuple[str, RenderContext]], indexes: list[int], files: frozenset[str], workers: int) -> list[RenderedBody]:
+    count = workers or min(os.cpu_count() or 1, 8)
+    if count <= 1 or len(indexes) < PARALLEL_THRESHOLD:
+        _init_worker(files)
+        return [_render_one(jobs[i]) for i in indexes]
+    context = multiprocessing.get_context("fork")
+    chunk = max(1, len(indexes) // (count * 8))
+    with ProcessPoolExecutor(count, mp_context=context, initializer=_init_worker, initargs=(files,)) as pool:
+        return list(pool.map(_render_one, (jobs[i] for i in indexes), chunksize=chunk))

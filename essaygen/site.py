@@ -1,0 +1,226 @@
+"""The published site: what templates, feeds and the sitemap may see.
+
+Built only from the schedule's *published* essays (visibility is decided before),
+so nothing here can name an embargoed essay except through a series' teasers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from essaygen.config import Author, SiteConfig
+from essaygen.content import Page, Revision, slugify
+from essaygen.schedule import Planned, Schedule, Teaser
+from essaygen.urls import essay_dir, page_dir, series_dir, tag_dir
+
+WORDS_PER_MINUTE = 220
+
+
+@dataclass(frozen=True)
+class Tag:
+    name: str
+    slug: str
+
+    @property
+    def path(self) -> str:
+        return tag_dir(self.slug)
+
+
+@dataclass(frozen=True)
+class NavLink:
+    title: str
+    path: str
+    part: int | None = None
+
+
+@dataclass(frozen=True)
+class EssayView:
+    slug: str
+    source: str
+    title: str
+    subtitle: str | None
+    summary: str
+    authors: tuple[Author, ...]
+    release: datetime
+    updated: datetime | None
+    revisions: tuple[Revision, ...]
+    tags: tuple[Tag, ...]
+    series: str | None
+    series_title: str | None
+    part: int | None
+    total: int | None
+    words: int
+    headings: tuple[tuple[int, str, str], ...]
+    body_html: str
+    references_html: str = ""
+    cite_html: str = ""
+    cited_keys: tuple[str, ...] = ()
+    image: str | None = None
+    image_alt: str | None = None
+    feed_id: str | None = None
+    draft: bool = False
+    prev: NavLink | None = None
+    next: NavLink | None = None
+
+    @property
+    def path(self) -> str:
+        return essay_dir(self.slug)
+
+    @property
+    def reading_minutes(self) -> int:
+        return max(1, math.ceil(self.words / WORDS_PER_MINUTE - 0.5))
+
+    @property
+    def modified(self) -> datetime:
+        return self.updated if self.updated and self.updated > self.release else self.release
+
+
+@dataclass(frozen=True)
+class PageView:
+    slug: str
+    source: str
+    kind: str
+    title: str
+    subtitle: str | None
+    summary: str
+    body_html: str
+    nav: bool
+    order: int
+    draft: bool = False
+
+    @property
+    def path(self) -> str:
+        return page_dir(self.slug)
+
+
+@dataclass(frozen=True)
+class SeriesView:
+    key: str
+    title: str
+    description: str
+    tease: str
+    parts: tuple[EssayView, ...]            # published, in part order
+    teasers: tuple[Teaser, ...]             # unreleased, per `tease`
+    total: int
+
+    @property
+    def path(self) -> str:
+        return series_dir(self.key)
+
+
+@dataclass(frozen=True)
+class CollectionReference:
+    """A work cited by released essays, for output/references/."""
+
+    id: str
+    html: str
+    essays: tuple[tuple[str, str], ...]     # (title, path) of each citing essay
+
+
+@dataclass(frozen=True)
+class Site:
+    config: SiteConfig
+    as_of: datetime
+    drafts: bool
+    essays: tuple[EssayView, ...]           # published, newest first
+    pages: tuple[PageView, ...]
+    home: PageView | None
+    series: tuple[SeriesView, ...]
+    tags: Mapping[Tag, tuple[EssayView, ...]] = field(default_factory=dict)
+    authors: Mapping[str, tuple[Author, tuple[EssayView, ...]]] = field(default_factory=dict)
+    next_release: datetime | None = None
+    next_announce: str | None = None
+    references: tuple[CollectionReference, ...] = ()
+
+    @property
+    def nav_pages(self) -> tuple[PageView, ...]:
+        return tuple(sorted((p for p in self.pages if p.nav), key=lambda p: (p.order, p.title)))
+
+
+def assemble_site(
+    config: SiteConfig,
+    schedule: Schedule,
+    essays: Sequence[EssayView],
+    pages: Sequence[PageView],
+    drafts: bool,
+) -> Site:
+    """Link essays into series (part N of M, previous/next), tags and authors."""
+    planned = {p.essay.slug: p for p in schedule.planned}
+    linked = _link_neighbours(essays, planned)
+    newest_first = tuple(sorted(linked, key=lambda e: (e.release, e.slug), reverse=True))
+    series = tuple(_series_view(config, key, newest_first, schedule) for key in sorted(config.series))
+    next_at, upcoming = schedule.next_release()
+    home = next((p for p in pages if p.kind == "home"), None)
+    return Site(
+        config=config,
+        as_of=schedule.as_of,
+        drafts=drafts,
+        essays=newest_first,
+        pages=tuple(p for p in pages if p.kind == "page"),
+        home=home,
+        series=series,
+        tags=_by_tag(newest_first),
+        authors=_by_author(newest_first),
+        next_release=next_at,
+        next_announce=next((p.announce for p in upcoming if p.announce), None),
+    )
+
+
+def _link_neighbours(essays: Sequence[EssayView], planned: Mapping[str, Planned]) -> list[EssayView]:
+    """Previous/next: within a series by part; otherwise by release among standalone essays."""
+    groups: dict[str | None, list[EssayView]] = defaultdict(list)
+    for essay in essays:
+        groups[essay.series].append(essay)
+    result = []
+    for key, group in groups.items():
+        group.sort(key=lambda e: (e.part or 0, e.release, e.slug) if key else (e.release, e.slug))
+        for i, essay in enumerate(group):
+            prev = _nav(group[i - 1]) if i > 0 else None
+            nxt = _nav(group[i + 1]) if i + 1 < len(group) else None
+            result.append(replace(essay, prev=prev, next=nxt))
+    return result
+
+
+def _nav(essay: EssayView) -> NavLink:
+    return NavLink(essay.title, essay.path, essay.part)
+
+
+def _series_view(config: SiteConfig, key: str, essays: Sequence[EssayView], schedule: Schedule) -> SeriesView:
+    spec = config.series[key]
+    parts = tuple(sorted((e for e in essays if e.series == key), key=lambda e: e.part or 0))
+    teasers = schedule.teasers.get(key, ())
+    # "Part N of M" counts every planned part, released or not.
+    total = max((p.total or 0 for p in schedule.planned if p.series == key), default=0)
+    return SeriesView(key, spec.title, spec.description, spec.tease, parts, teasers, total)
+
+
+def _by_tag(essays: Sequence[EssayView]) -> dict[Tag, tuple[EssayView, ...]]:
+    found: dict[Tag, list[EssayView]] = defaultdict(list)
+    for essay in essays:
+        for tag in essay.tags:
+            found[tag].append(essay)
+    return {tag: tuple(found[tag]) for tag in sorted(found, key=lambda t: t.slug)}
+
+
+def _by_author(essays: Sequence[EssayView]) -> dict[str, tuple[Author, tuple[EssayView, ...]]]:
+    found: dict[str, list[EssayView]] = defaultdict(list)
+    people: dict[str, Author] = {}
+    for essay in essays:
+        for author in essay.authors:
+            key = slugify(author.key) or "author"
+            people.setdefault(key, author)
+            found[key].append(essay)
+    return {key: (people[key], tuple(found[key])) for key in sorted(found)}
+
+
+def make_tags(names: Sequence[str]) -> tuple[Tag, ...]:
+    tags = {}
+    for name in names:
+        slug = slugify(name)
+        if slug and slug not in tags:
+            tags[slug] = Tag(name, slug)
+    return tuple(tags.values())
