@@ -179,7 +179,7 @@ def render_site(root: Path, loaded: Loaded, schedule: Schedule, options: BuildOp
     cited = apply_citations(root, config, checked, essay_bodies, views, options.use_cache)
     problems += cited.problems
     raise_if(problems)
-    site = assemble_site(config, schedule, cited.views, page_views, options.drafts)
+    site = replace(assemble_site(config, schedule, cited.views, page_views, options.drafts), references=cited.references)
     return site, cited.extras, rendered, cited.files(site)
 
 
@@ -266,4 +266,4 @@ def check_site(root: Path, as_of: str | datetime | None, now: datetime, drafts: 
     return build(BuildOptions(root, as_of=as_of, drafts=drafts, write=False), now)
 
 
-__all__ = ["BuildOptions", "BuildResult", "UsageError", "build", "check_site", "SiteError", "replace"]
+__all__ = ["BuildOptions", "BuildResult", "UsageError", "build", "check_site", "SiteError"]

@@ -1,9 +1,203 @@
-"""Feeds (bootstrap)."""
+"""Feeds: Atom 1.0, RSS 2.0 and JSON Feed 1.1 of released essays, from one list of entries.
+
+Subscribers must see each essay once, on its release day, with working links:
+entries carry the full essay with every URL made absolute, an id that editing
+never changes (`tag:` URIs from the release date and slug, with a pinnable
+authority), and dates with offsets. Feed-level `updated` is the newest entry's
+date, never the build time, so identical input gives identical feeds.
+"""
+
 from __future__ import annotations
-from collections.abc import Iterator
+
+import json
+import re
+import xml.etree.ElementTree as ElementTree
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from urllib.parse import urljoin
+
+from feedgen.feed import FeedGenerator
+
+from essaygen import __version__
 from essaygen.pages import OutputFile
-from essaygen.site import Site
+from essaygen.problems import Problem, SiteError
+from essaygen.site import EssayView, Site
+
+_URL_ATTR = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
+_SRCSET = re.compile(r'(\ssrcset=")([^"]*)(")')
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    id: str
+    title: str
+    url: str
+    content_html: str
+    summary: str
+    authors: tuple[tuple[str, str | None], ...]
+    tags: tuple[str, ...]
+    published: datetime
+    updated: datetime
+    image: str | None
+
+
+@dataclass(frozen=True)
+class FeedMeta:
+    id: str
+    title: str
+    subtitle: str
+    home_url: str
+    self_url: str            # of the Atom file; RSS and JSON Feed get their own
+    language: str
+    updated: datetime
+
+
+def absolutize(html: str, page_url: str) -> str:
+    """Every href, src and srcset made absolute against the page's own URL."""
+    html = _URL_ATTR.sub(lambda m: m.group(1) + urljoin(page_url, m.group(2).replace("&amp;", "&")).replace("&", "&amp;") + m.group(3), html)
+    return _SRCSET.sub(lambda m: m.group(1) + _srcset(m.group(2), page_url) + m.group(3), html)
+
+
+def _srcset(value: str, page_url: str) -> str:
+    parts = []
+    for candidate in value.split(","):
+        bits = candidate.strip().split(None, 1)
+        if bits:
+            parts.append(" ".join([urljoin(page_url, bits[0]), *bits[1:]]))
+    return ", ".join(parts)
+
+
+def entry_id(site: Site, essay: EssayView) -> str:
+    if essay.feed_id:
+        return essay.feed_id
+    day = essay.release.astimezone(site.config.zone).date().isoformat()
+    return f"tag:{site.config.feed_id_authority},{day}:{essay.slug}"
+
+
+def make_entry(site: Site, essay: EssayView) -> FeedEntry:
+    config = site.config
+    url = config.absolute(config.base_path + essay.path)
+    content = absolutize(essay.body_html + essay.references_html, url)
+    return FeedEntry(
+        id=entry_id(site, essay),
+        title=essay.title,
+        url=url,
+        content_html=content,
+        summary=essay.summary,
+        authors=tuple((a.name, a.url) for a in essay.authors),
+        tags=tuple(t.name for t in essay.tags),
+        published=essay.release.astimezone(config.zone),
+        updated=essay.modified.astimezone(config.zone),
+        image=urljoin(url, essay.image) if essay.image else None,
+    )
+
+
+def feed_meta(site: Site, entries: Sequence[FeedEntry], path: str, title: str, subtitle: str, home: str) -> FeedMeta:
+    config = site.config
+    first = min((e.published for e in entries), default=_EPOCH)
+    updated = max((max(e.updated, e.published) for e in entries), default=_EPOCH)
+    return FeedMeta(
+        id=f"tag:{config.feed_id_authority},{first.year}:{path or 'feed'}",
+        title=title,
+        subtitle=subtitle,
+        home_url=config.absolute(config.base_path + home),
+        self_url=config.absolute(config.base_path + path + "feed.xml"),
+        language=config.language,
+        updated=updated,
+    )
+
+
+def _generator(meta: FeedMeta, entries: Sequence[FeedEntry], self_url: str) -> FeedGenerator:
+    fg = FeedGenerator()
+    fg.id(meta.id)
+    fg.title(meta.title)
+    fg.subtitle(meta.subtitle or meta.title)
+    fg.link(href=self_url, rel="self")
+    fg.link(href=meta.home_url, rel="alternate")
+    fg.language(meta.language)
+    fg.updated(meta.updated)
+    fg.lastBuildDate(meta.updated)
+    fg.generator("essaygen", __version__, "https://pypi.org/project/essaygen/")
+    for entry in entries:
+        _add_entry(fg, entry)
+    return fg
+
+
+def _add_entry(fg: FeedGenerator, entry: FeedEntry) -> None:
+    fe = fg.add_entry(order="append")
+    fe.id(entry.id)
+    fe.guid(entry.id, permalink=False)
+    fe.title(entry.title)
+    fe.link(href=entry.url, rel="alternate")
+    fe.content(entry.content_html, type="CDATA")
+    fe.description(entry.summary or entry.title)
+    for name, uri in entry.authors:
+        fe.author({"name": name, **({"uri": uri} if uri else {})})
+    for tag in entry.tags:
+        fe.category(term=tag, label=tag)
+    fe.published(entry.published)
+    fe.updated(entry.updated)
+    fe.pubDate(entry.published)
+
+
+def atom_xml(meta: FeedMeta, entries: Sequence[FeedEntry]) -> bytes:
+    return _generator(meta, entries, meta.self_url).atom_str(pretty=True)
+
+
+def rss_xml(meta: FeedMeta, entries: Sequence[FeedEntry], self_url: str) -> bytes:
+    return _generator(meta, entries, self_url).rss_str(pretty=True)
+
+
+def json_feed(meta: FeedMeta, entries: Sequence[FeedEntry], self_url: str) -> bytes:
+    data = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": meta.title,
+        "description": meta.subtitle,
+        "home_page_url": meta.home_url,
+        "feed_url": self_url,
+        "language": meta.language,
+        "items": [_json_item(e) for e in entries],
+    }
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def _json_item(entry: FeedEntry) -> dict[str, object]:
+    item: dict[str, object] = {
+        "id": entry.id,
+        "url": entry.url,
+        "title": entry.title,
+        "content_html": entry.content_html,
+        "summary": entry.summary,
+        "date_published": entry.published.isoformat(timespec="seconds"),
+        "date_modified": entry.updated.isoformat(timespec="seconds"),
+        "authors": [{"name": n, **({"url": u} if u else {})} for n, u in entry.authors],
+        "tags": list(entry.tags),
+    }
+    if entry.image:
+        item["image"] = entry.image
+    return item
 
 
 def plan_feeds(site: Site) -> Iterator[OutputFile]:
-    return iter(())
+    config = site.config
+    limit = config.feed_entries
+    entries = [make_entry(site, e) for e in site.essays if not e.draft][:limit]
+    meta = feed_meta(site, entries, "", config.title, config.description, "")
+    yield _checked("feed.xml", atom_xml(meta, entries))
+    yield _checked("rss.xml", rss_xml(meta, entries, config.absolute(config.base_path + "rss.xml")))
+    yield OutputFile("feed.json", json_feed(meta, entries, config.absolute(config.base_path + "feed.json")))
+    for series in site.series:
+        chosen = [make_entry(site, e) for e in site.essays if e.series == series.key and not e.draft][:limit]
+        series_meta = feed_meta(site, chosen, series.path, series.title, series.description, series.path)
+        yield _checked(series.path + "feed.xml", atom_xml(series_meta, chosen))
+
+
+def _checked(path: str, data: bytes) -> OutputFile:
+    """A malformed feed is a build error, never a published file."""
+    try:
+        ElementTree.fromstring(data)
+    except ElementTree.ParseError as exc:
+        raise SiteError([Problem(path, 1, 1, f"essaygen produced a malformed feed ({exc}) — please report this bug")]) from exc
+    return OutputFile(path, data)

@@ -1,20 +1,35 @@
-"""Citations in the build: bibliography, key checks, formatting, reference lists.
+"""Citations in the build: bibliographies, key checks, formatting, reference lists,
+"cite this essay", and the collection's references page.
 
-(Integration of essaygen.citations into the pipeline; bootstrap version.)
+The citation syntax is parsed during the Markdown stage (each citation keeps its
+file position); here every key is checked for every essay that is checked, and
+the *published* essays are formatted by pandoc's citeproc in one batch.
 """
 
 from __future__ import annotations
 
+import html
+import re
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
+from essaygen.cache import cache_folder
+from essaygen.citations import export
+from essaygen.citations.bibliography import Bibliography, check_keys, load_bibliography
+from essaygen.citations.engine import CitationFormatError, CitationRequest, FormattedCitations, Formatter, PandocNotFound, cite_this_request
+from essaygen.citations.render import backrefs_of, link_citations, ref_id, render_reference_list
+from essaygen.citations.styles import resolve_style
 from essaygen.config import SiteConfig
 from essaygen.markdown import RenderedBody
 from essaygen.pages import EssayExtras, OutputFile
 from essaygen.problems import Problem
 from essaygen.schedule import Planned
-from essaygen.site import EssayView, Site
+from essaygen.site import CollectionReference, EssayView, Site
+
+_TAGS = re.compile(r"<[^>]+>")
 
 
 @dataclass(frozen=True)
@@ -23,10 +38,157 @@ class Cited:
     extras: dict[str, EssayExtras] = field(default_factory=dict)
     problems: tuple[Problem, ...] = ()
     downloads: tuple[OutputFile, ...] = ()
+    references: tuple[CollectionReference, ...] = ()
 
     def files(self, site: Site) -> list[OutputFile]:
         return list(self.downloads)
 
 
+def plain_text(fragment: str) -> str:
+    return html.unescape(_TAGS.sub("", fragment)).strip()
+
+
 def apply_citations(root: Path, config: SiteConfig, checked: Sequence[Planned], bodies: Mapping[str, RenderedBody], views: Sequence[EssayView], use_cache: bool) -> Cited:
-    return Cited(tuple(views))
+    cache = cache_folder(root, use_cache)
+    clusters = {p.essay.slug: bodies[p.essay.slug].citations for p in checked}
+    uses_citations = bool(config.bibliography) or any(clusters.values())
+    if not uses_citations:
+        return _without_citations(config, views)
+    bibs, problems = _bibliographies(root, config, checked, cache)
+    for planned in checked:
+        problems += check_keys(clusters[planned.essay.slug], bibs[planned.essay.slug], planned.essay.source)
+    style = resolve_style(config.citation_style, root)
+    if style is None:
+        problems.append(config.doc.problem(("citations", "style"), f"citation style '{config.citation_style}' not found — use vancouver, harvard, apa, or the path of a .csl file"))
+    if problems:
+        return Cited(tuple(views), problems=tuple(problems))
+    assert style is not None
+    return _format(config, views, clusters, bibs, style, cache)
+
+
+def _bibliographies(root: Path, config: SiteConfig, checked: Sequence[Planned], cache: Path | None) -> tuple[dict[str, Bibliography], list[Problem]]:
+    """Each essay's bibliography: the site's, plus its own `bibliography:` files."""
+    site_paths = tuple(root / p for p in config.bibliography)
+    loaded: dict[tuple[Path, ...], Bibliography] = {}
+    problems: list[Problem] = []
+    result = {}
+    for planned in checked:
+        essay = planned.essay
+        folder = (root / essay.source).parent
+        paths = site_paths + tuple(folder / p for p in essay.bibliography)
+        if paths not in loaded:
+            bib, found = load_bibliography(paths, root, cache)
+            loaded[paths] = bib
+            problems += [p for p in found if p not in problems]
+        result[essay.slug] = loaded[paths]
+    if not checked and site_paths:
+        _, found = load_bibliography(site_paths, root, cache)
+        problems += found
+    return result, problems
+
+
+def _format(config: SiteConfig, views: Sequence[EssayView], clusters: Mapping[str, tuple[Any, ...]], bibs: Mapping[str, Bibliography], style: Path, cache: Path | None) -> Cited:
+    essay_items = {v.slug: _cited_items(clusters[v.slug], bibs[v.slug]) for v in views}
+    requests = [CitationRequest(tuple(clusters[v.slug]), essay_items[v.slug], style, config.language) for v in views]
+    own_items = {v.slug: export.essay_csl_item(**_csl_fields(config, v)) for v in views}
+    requests += [cite_this_request(own_items[v.slug], style, config.language) for v in views]
+    try:
+        with Formatter(cache) as formatter:
+            results = formatter.format(requests) if requests else []
+    except PandocNotFound as exc:
+        return Cited(tuple(views), problems=(config.doc.problem(("citations",), str(exc)),))
+    except CitationFormatError as exc:
+        return Cited(tuple(views), problems=tuple(_format_problem(config, views, i, msg) for i, msg in exc.failures))
+    formatted, cite_this = results[: len(views)], results[len(views) :]
+    new_views, extras, downloads = [], {}, []
+    for view, result, own in zip(views, formatted, cite_this):
+        new_views.append(_cited_view(view, clusters[view.slug], result, own))
+        extras[view.slug] = _extras(own_items[view.slug], essay_items[view.slug], result)
+        downloads += _downloads(view, own_items[view.slug])
+    references = _collection(new_views, formatted)
+    return Cited(tuple(new_views), extras, (), tuple(downloads), references)
+
+
+def _cited_items(clusters: Sequence[Any], bib: Bibliography) -> tuple[Mapping[str, Any], ...]:
+    keys = dict.fromkeys(item.key for cluster in clusters for item in cluster.items)
+    return tuple(dict(bib.items[key]) for key in keys if key in bib.items)
+
+
+def _cited_view(view: EssayView, clusters: Sequence[Any], result: FormattedCitations, own: FormattedCitations) -> EssayView:
+    body = link_citations(view.body_html, clusters, result) if clusters else view.body_html
+    references = render_reference_list(result, backrefs_of(clusters)) if result.entries else ""
+    cite_html = own.entries[0][1] if own.entries else ""
+    return replace(view, body_html=body, references_html=references, cite_html=cite_html, cited_keys=tuple(k for k, _ in result.entries))
+
+
+def _csl_fields(config: SiteConfig, view: EssayView) -> dict[str, Any]:
+    title = view.title
+    return {
+        "slug": view.slug,
+        "title": title,
+        "subtitle": view.subtitle,
+        "authors": [a.name for a in view.authors],
+        "issued": view.release.astimezone(config.zone).date(),
+        "url": config.absolute(config.base_path + view.path),
+        "container_title": view.series_title or config.title,
+        "publisher": config.title,
+    }
+
+
+def _extras(own: Mapping[str, Any], items: Sequence[Mapping[str, Any]], result: FormattedCitations) -> EssayExtras:
+    """Google Scholar's citation_* tags (Zotero reads them) and JSON-LD citations."""
+    meta = export.scholar_meta(own, items)
+    texts = tuple(plain_text(entry) for _, entry in result.entries)
+    return EssayExtras(scholar_meta=tuple(meta), jsonld_citations=texts)
+
+
+def _downloads(view: EssayView, item: Mapping[str, Any]) -> list[OutputFile]:
+    return [
+        OutputFile(view.path + "cite.bib", export.render_bibtex(item).encode("utf-8")),
+        OutputFile(view.path + "cite.ris", export.render_ris(item).encode("utf-8")),
+    ]
+
+
+def _collection(views: Sequence[EssayView], formatted: Sequence[FormattedCitations]) -> tuple[CollectionReference, ...]:
+    """Every cited work once, with the essays citing it, sorted by its text."""
+    entries: dict[str, str] = {}
+    citing: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for view, result in zip(views, formatted):
+        for key, entry in result.entries:
+            entries.setdefault(key, _without_number(entry))
+            citing[key].append((view.title, view.path))
+    ordered = sorted(entries, key=lambda k: (plain_text(entries[k]).lower(), k))
+    return tuple(CollectionReference(ref_id(key), entries[key], tuple(citing[key])) for key in ordered)
+
+
+def _without_number(entry: str) -> str:
+    """Vancouver numbers entries per essay; on the collection page the number means nothing."""
+    return re.sub(r'<div class="csl-left-margin">.*?</div>', "", entry, count=1, flags=re.DOTALL)
+
+
+def _without_citations(config: SiteConfig, views: Sequence[EssayView]) -> Cited:
+    """No bibliography configured: downloads and a plain "cite this essay" still work."""
+    downloads: list[OutputFile] = []
+    new_views = []
+    extras_of: dict[str, EssayExtras] = {}
+    for view in views:
+        item = export.essay_csl_item(**_csl_fields(config, view))
+        downloads += _downloads(view, item)
+        extras = EssayExtras(scholar_meta=tuple(export.scholar_meta(item)))
+        new_views.append(replace(view, cite_html=html.escape(plain_citation(view, item))))
+        extras_of[view.slug] = extras
+    return Cited(tuple(new_views), extras_of, downloads=tuple(downloads))
+
+
+def plain_citation(view: EssayView, item: Mapping[str, Any]) -> str:
+    """"Cite this essay" without a citation style: authors, year, title, container, URL."""
+    names = ", ".join(a.name for a in view.authors)
+    year = view.release.year
+    container = item.get("container-title", "")
+    return f"{names + '. ' if names else ''}{item['title']}. {container}. {year}. {item['URL']}"
+
+
+def _format_problem(config: SiteConfig, views: Sequence[EssayView], index: int, message: str) -> Problem:
+    if index < len(views):
+        return Problem(views[index].source, 1, 1, f"pandoc could not format this essay's citations: {message} — check its citations and the bibliography entries they cite")
+    return config.doc.problem(("citations", "style"), f"pandoc could not format a citation: {message} — check the citation style")

@@ -151,7 +151,7 @@ def assemble_site(
     """Link essays into series (part N of M, previous/next), tags and authors."""
     planned = {p.essay.slug: p for p in schedule.planned}
     linked = _link_neighbours(essays, planned)
-    newest_first = tuple(sorted(linked, key=lambda e: (e.release, e.slug), reverse=True))
+    newest_first = tuple(sorted(linked, key=lambda e: (e.release, e.part or 0, e.slug), reverse=True))
     series = tuple(_series_view(config, key, newest_first, schedule) for key in sorted(config.series))
     next_at, upcoming = schedule.next_release()
     home = next((p for p in pages if p.kind == "home"), None)

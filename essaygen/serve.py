@@ -1,0 +1,274 @@
+"""`essaygen serve`: build, serve on 127.0.0.1, rebuild on change, reload the browser.
+
+The last good site stays served when a change breaks the build; every HTML page
+then carries an overlay listing the problems (`path:line:col: message`), which
+goes away with the next good build. Open pages reload through server-sent events
+on the same server: no extra dependency, no websocket library.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import posixpath
+import sys
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from essaygen.build import BuildOptions, build
+from essaygen.problems import Problem, SiteError
+
+RELOAD_PATH = "/__livereload"
+DEBOUNCE_SECONDS = 0.05
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".json": "application/json; charset=utf-8",
+    ".xml": "application/xml; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".txt": "text/plain; charset=utf-8",
+    ".csv": "text/csv; charset=utf-8",
+    ".bib": "text/plain; charset=utf-8",
+    ".ris": "text/plain; charset=utf-8",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".avif": "image/avif",
+    ".ico": "image/x-icon",
+    ".woff2": "font/woff2",
+    ".pdf": "application/pdf",
+}
+NAMED_TYPES = {"feed.xml": "application/atom+xml; charset=utf-8", "rss.xml": "application/rss+xml; charset=utf-8", "feed.json": "application/feed+json; charset=utf-8"}
+
+_NOT_FOUND = b"<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>Not found</title></head><body><p>Not found</p></body></html>"
+_CLIENT_SCRIPT = """<script>(function(){var s=new EventSource("%s");s.addEventListener("reload",function(){location.reload();});})();</script>"""
+
+
+class LiveState:
+    """The build's latest outcome, shared by the watcher and the request threads."""
+
+    def __init__(self) -> None:
+        self.generation = 0
+        self.problems: tuple[Problem, ...] = ()
+        self.changed = threading.Condition()
+
+    def publish(self, problems: tuple[Problem, ...]) -> None:
+        with self.changed:
+            self.problems = problems
+            self.generation += 1
+            self.changed.notify_all()
+
+    def wait(self, seen: int, timeout: float) -> int:
+        with self.changed:
+            self.changed.wait_for(lambda: self.generation != seen, timeout)
+            return self.generation
+
+
+def overlay_html(problems: tuple[Problem, ...]) -> str:
+    items = "".join(f"<li><code>{html.escape(str(p))}</code></li>" for p in problems)
+    return (
+        '<div id="livereload-overlay" role="alert" style="position:fixed;inset:0;z-index:99999;overflow:auto;'
+        'background:rgba(20,20,20,.94);color:#fff;font:15px/1.5 ui-monospace,monospace;padding:2rem">'
+        f"<h2 style=\"color:#fca5a5;font:600 1.2rem system-ui,sans-serif\">The site has {len(problems)} problem{'s' if len(problems) != 1 else ''}; "
+        "this is the last good build</h2>"
+        f'<ul style="list-style:none;padding:0">{items}</ul>'
+        "<p style=\"font-family:system-ui,sans-serif\">Fix the file and save: this page reloads by itself.</p></div>"
+    )
+
+
+def inject(page: bytes, state: LiveState) -> bytes:
+    extra = _CLIENT_SCRIPT % RELOAD_PATH
+    if state.problems:
+        extra = overlay_html(state.problems) + extra
+    text = page.decode("utf-8", "replace")
+    at = text.rfind("</body>")
+    text = text[:at] + extra + text[at:] if at >= 0 else text + extra
+    return text.encode("utf-8")
+
+
+def resolve_request(root: Path, url_path: str) -> Path | None:
+    """The file under `root` for a URL path, or None: no traversal, no symlinks out, no listings."""
+    path = unquote(urlsplit(url_path).path)
+    if "\x00" in path or "\\" in path:
+        return None
+    parts = [p for p in path.split("/") if p]
+    if any(p in ("..", ".") for p in parts):
+        return None
+    candidate = root.joinpath(*parts) if parts else root
+    if candidate.is_dir():
+        candidate = candidate / "index.html"
+    real_root = os.path.realpath(root)
+    real = os.path.realpath(candidate)
+    if not real.startswith(real_root + os.sep) or not os.path.isfile(real):
+        return None
+    return Path(real)
+
+
+def content_type(path: Path) -> str:
+    return NAMED_TYPES.get(path.name) or CONTENT_TYPES.get(path.suffix.lower(), "application/octet-stream")
+
+
+def make_handler(out: Path, state: LiveState) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "essaygen"
+
+        def do_GET(self) -> None:  # noqa: N802 - the http.server API
+            if urlsplit(self.path).path == RELOAD_PATH:
+                return self._events()
+            self._file(head_only=False)
+
+        def do_HEAD(self) -> None:  # noqa: N802
+            self._file(head_only=True)
+
+        def _file(self, head_only: bool) -> None:
+            found = resolve_request(out, self.path)
+            status = HTTPStatus.OK
+            if found is None:
+                status = HTTPStatus.NOT_FOUND
+                found = resolve_request(out, "/404.html")
+            body = found.read_bytes() if found else _NOT_FOUND
+            kind = content_type(found) if found else "text/html; charset=utf-8"
+            if kind.startswith("text/html"):
+                body = inject(body, state)
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            if not head_only:
+                self.wfile.write(body)
+
+        def _events(self) -> None:
+            self.send_response(HTTPStatus.OK)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            seen = state.generation
+            try:
+                self.wfile.write(b": connected\n\n")
+                self.wfile.flush()
+                while True:
+                    now = state.wait(seen, timeout=15)
+                    message = f"event: reload\ndata: {now}\n\n" if now != seen else ": keep-alive\n\n"
+                    seen = now
+                    self.wfile.write(message.encode())
+                    self.wfile.flush()
+            except (BrokenPipeError, ConnectionResetError, OSError):
+                return
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            pass  # the terminal shows builds and problems, not every request
+
+    return Handler
+
+
+class Rebuilder:
+    """Debounced rebuilds on a single thread; a change during a build queues one more."""
+
+    def __init__(self, run: Callable[[], None]) -> None:
+        self.run = run
+        self.pending = threading.Event()
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._loop, daemon=True, name="essaygen-rebuild")
+        self.thread.start()
+
+    def poke(self) -> None:
+        self.pending.set()
+
+    def _loop(self) -> None:
+        while not self.stop.is_set():
+            if not self.pending.wait(timeout=0.5):
+                continue
+            time.sleep(DEBOUNCE_SECONDS)  # let an editor's save (temp file, rename) finish
+            self.pending.clear()
+            self.run()
+
+
+def is_watched(root: Path, path: str, out: Path) -> bool:
+    """Sources only: not the output, the cache, or an editor's temporary files."""
+    try:
+        rel = Path(path).resolve().relative_to(root.resolve())
+    except ValueError:
+        return False
+    if not rel.parts:
+        return False
+    name = rel.name
+    if name.startswith(".#") or name.endswith(("~", ".swp", ".swx", ".tmp", ".part")) or name == "4913" or name.startswith(".~"):
+        return False
+    try:
+        Path(path).resolve().relative_to(out.resolve())
+        return False
+    except ValueError:
+        pass
+    return rel.parts[0] in ("content", "themes", "templates") or str(rel) == "site.yaml"
+
+
+def start_watcher(root: Path, out: Path, rebuilder: Rebuilder):  # type: ignore[no-untyped-def]
+    from watchdog.events import FileSystemEvent, FileSystemEventHandler
+    from watchdog.observers import Observer
+
+    class Changes(FileSystemEventHandler):
+        def on_any_event(self, event: FileSystemEvent) -> None:
+            if event.event_type in ("opened", "closed_no_write"):
+                return
+            paths = [event.src_path, getattr(event, "dest_path", "") or ""]
+            if any(p and is_watched(root, os.fsdecode(p), out) for p in paths):
+                rebuilder.poke()
+
+    observer = Observer()
+    observer.schedule(Changes(), str(root), recursive=True)
+    observer.start()
+    return observer
+
+
+def serve(root: Path, port: int, as_of: str | None, drafts: bool, out: Path | None, now: Callable[[], datetime]) -> int:
+    root = root.absolute()
+    # A preview never overwrites the deployable output/: drafts may be in it.
+    out = (out or root / ".essaygen-cache" / "serve").absolute()
+    state = LiveState()
+    options = BuildOptions(root, out=out, as_of=as_of, drafts=drafts)
+
+    def run_build() -> None:
+        started = time.perf_counter()
+        try:
+            result = build(options, now())
+        except SiteError as error:
+            for problem in error.problems:
+                print(problem, file=sys.stderr, flush=True)
+            print(f"essaygen: {len(error.problems)} problem(s); still serving the last good build.", file=sys.stderr, flush=True)
+            state.publish(error.problems)
+            return
+        except Exception as exc:  # noqa: BLE001 - keep serving; show it like a problem
+            state.publish((Problem("(essaygen)", 1, 1, f"internal error: {type(exc).__name__}: {exc}"),))
+            print(f"essaygen: internal error during rebuild: {exc}", file=sys.stderr, flush=True)
+            return
+        took = (time.perf_counter() - started) * 1000
+        print(f"Rebuilt in {took:.0f} ms: {result.rendered} essay(s) re-rendered, {result.stats.written if result.stats else 0} file(s) written.", flush=True)
+        state.publish(())
+
+    run_build()
+    out.mkdir(parents=True, exist_ok=True)
+    server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(out, state))
+    server.daemon_threads = True
+    rebuilder = Rebuilder(run_build)
+    observer = start_watcher(root, out, rebuilder)
+    host, bound = server.server_address[:2]
+    print(f"Serving on http://{host}:{bound}/ (Ctrl-C to stop)", flush=True)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        print("\nStopped.", flush=True)
+    finally:
+        rebuilder.stop.set()
+        observer.stop()
+        server.server_close()
+    return 0
