@@ -131,8 +131,8 @@ def _add_entry(fg: FeedGenerator, entry: FeedEntry) -> None:
     fe.guid(entry.id, permalink=False)
     fe.title(entry.title)
     fe.link(href=entry.url, rel="alternate")
-    fe.content(entry.content_html, type="CDATA")
-    fe.description(entry.summary or entry.title)
+    fe.content(entry.content_html, type="html")
+    fe.summary(entry.summary or entry.title)
     for name, uri in entry.authors:
         fe.author({"name": name, **({"uri": uri} if uri else {})})
     for tag in entry.tags:

@@ -30,7 +30,7 @@ try:  # the citation syntax lives in its own package
 except ImportError:  # pragma: no cover - during bootstrap only
     citation_plugin = None  # type: ignore[assignment]
 
-ENGINE_VERSION = "md-1"
+ENGINE_VERSION = "md-2"
 _PLACEHOLDER = re.compile(r"\x00([LE])(\d+)\x00")
 
 
@@ -80,7 +80,13 @@ def make_parser(unsafe_html: bool) -> MarkdownIt:
     md.add_render_rule("link_close", _render_link_close)
     md.add_render_rule("image", _render_image)
     md.add_render_rule("fence", _render_fence)
+    md.add_render_rule("footnote_block_open", _render_footnotes_open)
     return md
+
+
+def _render_footnotes_open(self: RendererHTML, tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+    # A heading of their own: notes and references are two distinct, labelled sections.
+    return '<section class="footnotes" aria-labelledby="footnotes">\n<h2 id="footnotes">Notes</h2>\n<ol class="footnotes-list">\n'
 
 
 def render_body(body: str, ctx: RenderContext) -> RenderedBody:

@@ -1,0 +1,104 @@
+"""Output invariants: deterministic, atomic, contained, whole (DESIGN.md §4)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli, tree_bytes
+from essaygen.output import UnsafePath, safe_relative
+
+AS_OF = "2026-11-22"
+
+
+def test_two_builds_are_byte_identical_across_hash_seeds_and_working_folders(sample_site: Path, tmp_path: Path) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    first = run_cli("build", sample_site, "-o", a, "--as-of", AS_OF, env={"PYTHONHASHSEED": "1"})
+    assert first.returncode == 0, first.stderr
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    second = run_cli("build", sample_site.resolve(), "-o", b.resolve(), "--as-of", AS_OF, "--no-cache", cwd=elsewhere, env={"PYTHONHASHSEED": "977"})
+    assert second.returncode == 0, second.stderr
+    assert tree_bytes(a) == tree_bytes(b)
+
+
+def test_a_successful_build_replaces_the_output_whole(sample_site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    extra = sample_site / "content/essays/an-extra.md"
+    extra.write_text("---\ntitle: An extra essay\ndate: 2020-01-01\ntags: [extra-topic]\n---\nText.\n")
+    assert run_cli("build", sample_site, "-o", out, "--as-of", AS_OF).returncode == 0
+    assert (out / "essays/an-extra/index.html").exists() and (out / "tags/extra-topic/index.html").exists()
+    (out / "stale.html").write_text("left by hand")
+    extra.rename(extra.with_name("renamed-extra.md"))
+    assert run_cli("build", sample_site, "-o", out, "--as-of", AS_OF).returncode == 0
+    assert not (out / "stale.html").exists()
+    assert not (out / "essays/an-extra").exists()
+    assert (out / "essays/renamed-extra/index.html").exists()
+    assert not list(tmp_path.glob(".essaygen-stage-*")), "no staging folder is left behind"
+
+
+def test_unchanged_files_keep_their_mtime(sample_site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert run_cli("build", sample_site, "-o", out, "--as-of", AS_OF).returncode == 0
+    old = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    for path in old:
+        os.utime(path, ns=(1_000_000_000, 1_000_000_000))
+    essay = sample_site / "content/essays/evaluation.md"
+    essay.write_text(essay.read_text() + "\nOne more sentence.\n")
+    assert run_cli("build", sample_site, "-o", out, "--as-of", AS_OF).returncode == 0
+    changed = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() and p.stat().st_mtime_ns != 1_000_000_000)
+    assert "essays/evaluation/index.html" in changed
+    assert "essays/what-is-the-q-lab/index.html" not in changed
+    assert "assets/style.css" not in changed
+
+
+@pytest.mark.parametrize("after", [1, 5, 20])
+def test_a_build_killed_while_writing_leaves_the_previous_output_intact(sample_site: Path, tmp_path: Path, after: int) -> None:
+    out = tmp_path / "out"
+    assert run_cli("build", sample_site, "-o", out, "--as-of", "2018-06-15").returncode == 0
+    before = tree_bytes(out)
+    result = run_cli("build", sample_site, "-o", out, "--as-of", AS_OF, env={"ESSAYGEN_TEST_KILL_AFTER_FILES": str(after)})
+    assert result.returncode == -signal.SIGKILL
+    assert tree_bytes(out) == before
+    # The next build cleans up after the killed one.
+    assert run_cli("build", sample_site, "-o", out, "--as-of", AS_OF).returncode == 0
+    assert not list(tmp_path.glob(".essaygen-stage-*"))
+    assert (out / "essays/evaluation/index.html").exists()
+
+
+def test_a_failed_build_changes_nothing(sample_site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert run_cli("build", sample_site, "-o", out, "--as-of", AS_OF).returncode == 0
+    before = tree_bytes(out)
+    mtimes = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
+    essay = sample_site / "content/essays/evaluation.md"
+    essay.write_text(essay.read_text().replace("title:", "titel:", 1))
+    result = run_cli("build", sample_site, "-o", out, "--as-of", AS_OF)
+    assert result.returncode == 1
+    assert "content/essays/evaluation.md:2:1: unknown key 'titel' — did you mean 'title'?" in result.stderr
+    assert tree_bytes(out) == before
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == mtimes
+
+
+@pytest.mark.parametrize("path", ["../x", "/etc/passwd", "a/../../b", "", "a/\x00b"])
+def test_output_paths_never_leave_the_output_folder(path: str) -> None:
+    with pytest.raises(UnsafePath):
+        safe_relative(path)
+
+
+def test_base_url_with_a_path_works_everywhere(sample_site: Path, tmp_path: Path) -> None:
+    config = sample_site / "site.yaml"
+    config.write_text(config.read_text().replace("base_url: https://essays.example.org/", "base_url: https://example.org/lab/essays"))
+    out = tmp_path / "out"
+    result = run_cli("build", sample_site, "-o", out, "--as-of", AS_OF)
+    assert result.returncode == 0, result.stderr
+    essay = (out / "essays/decision-making/index.html").read_text()
+    assert '<link rel="canonical" href="https://example.org/lab/essays/essays/decision-making/">' in essay
+    assert 'href="../../assets/style.css"' in essay
+    assert "<loc>https://example.org/lab/essays/</loc>" in (out / "sitemap.xml").read_text()
+    assert 'href="https://example.org/lab/essays/essays/evaluation/"' in (out / "feed.xml").read_text()
+    assert 'href="/lab/essays/assets/style.css"' in (out / "404.html").read_text()
