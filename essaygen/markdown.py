@@ -225,22 +225,32 @@ def _render_fence(self: RendererHTML, tokens: list[Token], idx: int, options: An
     from essaygen.charts import ChartContext, render_chart_block
 
     ctx: RenderContext = env["ctx"]
-    essay_dir = ctx.path.rsplit("/", 1)[0]
     root = Path(ctx.root)
+    media_url = relative_url(ctx.page_dir, "media/")
+    # Only a bundle's own folder is published beside the page; a single-file
+    # essay's data must come from content/media/.
+    data_dir = root / ctx.bundle if ctx.bundle else root / "content" / "media"
     chart_ctx = ChartContext(
         source_path=ctx.path,
-        essay_dir=root / essay_dir,
+        essay_dir=data_dir,
         media_dir=root / "content" / "media",
-        media_url=relative_url(ctx.page_dir, "media/"),
-        bundle_url="",
+        media_url=media_url,
+        bundle_url="" if ctx.bundle else media_url,
         id_prefix=ctx.page_dir.strip("/").replace("/", "-") or "page",
         fence_line=(token.map[0] if token.map else 0) + ctx.line_offset + 1,
     )
     env["charts"] += 1
     result = render_chart_block(token.content, env["charts"], chart_ctx)
     env["problems"].extend(result.problems)
-    env["deps"].extend(Path(p).resolve().relative_to(root.resolve()).as_posix() for p in result.dependencies)
+    env["deps"].extend(_site_relative(root, Path(p)) for p in result.dependencies)
     return result.html
+
+
+def _site_relative(root: Path, path: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 # ---------------------------------------------------------------- after every essay is known
