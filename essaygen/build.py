@@ -13,24 +13,30 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 from essaygen import __version__
 from essaygen.cache import BodyCache, FileDigests, cache_folder
 from essaygen.clock import BadDate, parse_as_of
 from essaygen.config import SiteConfig, load_config
-from essaygen.content import Essay, Page, Source, parse_essay, parse_page, read_sources
+from essaygen.content import Essay, Page, Source, parse_essay, parse_page, read_sources, slugify
 from essaygen.lock import build_lock
-from essaygen.markdown import LinkTarget, RenderContext, RenderedBody, resolve_links
+from essaygen.markdown import LinkTarget, RenderContext, RenderedBody, published_path, resolve_links
+from essaygen.mdrules import resolve_local
 from essaygen.output import WriteStats, write_output
 from essaygen.pages import EssayExtras, OutputFile, plan_pages
 from essaygen.problems import Problem, SiteError, raise_if
 from essaygen.render_pool import render_bodies
 from essaygen.schedule import DRAFT, Planned, Schedule, plan_schedule
+from essaygen.search import search_indexer
 from essaygen.site import EssayView, PageView, Site, assemble_site, make_tags
 from essaygen.themes import Theme, find_theme, make_environment
 from essaygen.urls import essay_dir, page_dir
+
+
+def is_absolute_url(value: str) -> bool:
+    return value.startswith(("http://", "https://"))
 
 
 class UsageError(Exception):
@@ -60,29 +66,33 @@ class BuildResult:
 @dataclass(frozen=True)
 class Loaded:
     config: SiteConfig
-    theme: Theme
+    theme: Theme | None
     essays: tuple[Essay, ...]
     pages: tuple[Page, ...]
     files: frozenset[str]
+    sources: frozenset[str]              # every Markdown source read, parsed or not
+    broken_slugs: frozenset[str]         # slugs (from file names) of essays that did not parse
+    problems: tuple[Problem, ...]        # carried on, so one build reports every stage's problems
 
 
 def build(options: BuildOptions, now: datetime) -> BuildResult:
     root = options.root.absolute()
-    with build_lock(root, enabled=options.write):
+    with build_lock(root, enabled=options.write and (root / "site.yaml").is_file()):
         loaded = load_site(root)
         as_of = resolve_as_of(options.as_of, loaded.config, now)
-        schedule, problems = plan_schedule(loaded.config, loaded.essays, as_of, options.drafts)
-        raise_if(problems)
-        assert schedule is not None
+        schedule, problems = plan_schedule(loaded.config, loaded.essays, as_of, options.drafts, loaded.broken_slugs)
+        if schedule is None:
+            raise SiteError([*loaded.problems, *problems])
         site, extras, rendered, extra_files = render_site(root, loaded, schedule, options)
         files = list(plan_files(root, loaded, site, extras, extra_files))
-        stats = write_output(options.out or root / "output", files) if options.write else None
+        finish = search_indexer(loaded.config) if options.write else None
+        stats = write_output(options.out or root / "output", files, finish) if options.write else None
         return BuildResult(site, schedule, len(files), stats, rendered)
 
 
 def resolve_as_of(value: str | datetime | None, config: SiteConfig, now: datetime) -> datetime:
     if value is None:
-        return now.astimezone(config.zone)
+        return now.astimezone(timezone.utc)
     try:
         return parse_as_of(value, config.zone) if isinstance(value, str) else value
     except BadDate as exc:
@@ -90,6 +100,8 @@ def resolve_as_of(value: str | datetime | None, config: SiteConfig, now: datetim
 
 
 def load_site(root: Path) -> Loaded:
+    """Read and parse everything. Only a broken site.yaml stops here: every other
+    problem is carried on, so later stages can report theirs in the same build."""
     config, problems = load_config(root)
     raise_if(problems)
     assert config is not None
@@ -98,9 +110,9 @@ def load_site(root: Path) -> Loaded:
     problems += theme_problems
     essays, pages = _parse_all(sources, config, problems)
     problems += duplicate_slugs(essays, pages)
-    raise_if(problems)
-    assert theme is not None
-    return Loaded(config, theme, tuple(essays), tuple(pages), content_files(root))
+    parsed = {e.source for e in essays}
+    broken = frozenset(slugify(Path(s.bundle or s.path).stem) for s in sources if s.kind == "essay" and s.path not in parsed)
+    return Loaded(config, theme, tuple(essays), tuple(pages), content_files(root), frozenset(s.path for s in sources), broken, tuple(problems))
 
 
 def _parse_all(sources: Sequence[Source], config: SiteConfig, problems: list[Problem]) -> tuple[list[Essay], list[Page]]:
@@ -122,14 +134,28 @@ def _parse_all(sources: Sequence[Source], config: SiteConfig, problems: list[Pro
 def duplicate_slugs(essays: Sequence[Essay], pages: Sequence[Page]) -> list[Problem]:
     problems = []
     for group in (essays, pages):
-        first: dict[str, str] = {}
+        first: dict[str, Essay | Page] = {}
         for item in group:
             if item.slug in first:
-                line, col = item.doc.where(("slug",)) if isinstance(item, Essay) else (1, 1)
-                problems.append(Problem(item.source, line, col, f"slug '{item.slug}' is also used by {first[item.slug]} — give one of them another `slug:`"))
+                problems.append(_duplicate(first[item.slug], item))
             else:
-                first[item.slug] = item.source
+                first[item.slug] = item
     return problems
+
+
+def _duplicate(first: Essay | Page, second: Essay | Page) -> Problem:
+    """Point at the `slug:` line that caused the clash, else at the second file."""
+    here, other = second, first
+    if not _explicit_slug(second) and _explicit_slug(first):
+        here, other = first, second
+    line, col = here.doc.where(("slug",), key=True) if _explicit_slug(here) else (1, 1)  # type: ignore[union-attr]
+    how = "" if _explicit_slug(here) else f" (made from the file name '{Path(here.source).stem}')"
+    return Problem(here.source, line, col, f"slug '{here.slug}'{how} is also used by {other.source} — give one of them another `slug:`")
+
+
+def _explicit_slug(item: Essay | Page) -> bool:
+    doc = getattr(item, "doc", None)
+    return doc is not None and ("slug",) in doc.key_marks
 
 
 def content_files(root: Path) -> frozenset[str]:
@@ -155,14 +181,14 @@ def render_site(root: Path, loaded: Loaded, schedule: Schedule, options: BuildOp
     published = {p.essay.slug for p in schedule.published(options.drafts)}
     pages = [p for p in loaded.pages if not p.draft or options.drafts]
     digests = FileDigests(root)
-    cache = BodyCache(cache_folder(root, options.use_cache), digests)
+    cache = BodyCache(cache_folder(root, options.use_cache), digests, writable=options.write)
     jobs = [(p.essay.body, _essay_context(root, loaded, p.essay)) for p in checked]
     jobs += [(page.body, _page_context(root, loaded, page)) for page in pages]
     bodies, rendered = render_bodies(jobs, cache, loaded.files, options.jobs)
     essay_bodies = dict(zip((p.essay.slug for p in checked), bodies[: len(checked)]))
     page_bodies = dict(zip((p.source for p in pages), bodies[len(checked) :]))
-    targets = _link_targets(checked, pages, published, essay_bodies, page_bodies)
-    problems: list[Problem] = [p for body in bodies for p in body.problems]
+    targets = _link_targets(checked, pages, published, essay_bodies, page_bodies, loaded.sources)
+    problems: list[Problem] = [*loaded.problems, *(p for body in bodies for p in body.problems)]
     essay_html = {}
     for planned in checked:
         html, found = resolve_links(essay_bodies[planned.essay.slug], planned.essay.source, essay_dir(planned.essay.slug), targets)
@@ -175,8 +201,9 @@ def render_site(root: Path, loaded: Loaded, schedule: Schedule, options: BuildOp
         page_views.append(PageView(page.slug, page.source, page.kind, page.title, page.subtitle, page.summary, html, page.nav, page.order, page.draft))
     from essaygen.references import apply_citations
 
-    views = [_essay_view(p, essay_bodies[p.essay.slug], essay_html[p.essay.slug], config) for p in checked if p.essay.slug in published]
-    cited = apply_citations(root, config, checked, essay_bodies, views, options.use_cache)
+    images = {p.essay.slug: _cover_image(p.essay, loaded.files, problems) for p in checked}
+    views = [_essay_view(p, essay_bodies[p.essay.slug], essay_html[p.essay.slug], images[p.essay.slug], config) for p in checked if p.essay.slug in published]
+    cited = apply_citations(root, config, checked, essay_bodies, views, options.use_cache and options.write)
     problems += cited.problems
     raise_if(problems)
     site = replace(assemble_site(config, schedule, cited.views, page_views, options.drafts), references=cited.references)
@@ -191,8 +218,9 @@ def _page_context(root: Path, loaded: Loaded, page: Page) -> RenderContext:
     return RenderContext(page.source, page.line_offset, page_dir(page.slug), None, str(root), loaded.config.unsafe_html, frozenset())
 
 
-def _link_targets(checked: Sequence[Planned], pages: Sequence[Page], published: set[str], essay_bodies: dict[str, RenderedBody], page_bodies: dict[str, RenderedBody]) -> dict[str, LinkTarget]:
-    targets = {}
+def _link_targets(checked: Sequence[Planned], pages: Sequence[Page], published: set[str], essay_bodies: dict[str, RenderedBody], page_bodies: dict[str, RenderedBody], sources: frozenset[str]) -> dict[str, LinkTarget]:
+    # Sources that exist but did not parse (or are drafts) are real files: no "missing" error.
+    targets = {source: LinkTarget(None, None) for source in sources}
     for planned in checked:
         slug = planned.essay.slug
         targets[planned.essay.source] = LinkTarget(essay_dir(slug) if slug in published else None, essay_bodies[slug].anchors)
@@ -201,7 +229,20 @@ def _link_targets(checked: Sequence[Planned], pages: Sequence[Page], published: 
     return targets
 
 
-def _essay_view(planned: Planned, body: RenderedBody, html: str, config: SiteConfig) -> EssayView:
+def _cover_image(essay: Essay, files: frozenset[str], problems: list[Problem]) -> str | None:
+    """The output path of the essay's `image:` (or the URL itself), checked like body images."""
+    if not essay.image or is_absolute_url(essay.image):
+        return essay.image
+    folder = essay.source.rsplit("/", 1)[0]
+    target, _ = resolve_local(folder, essay.image)
+    published = published_path(target, essay.bundle, essay_dir(essay.slug)) if target in files else None
+    if published is None:
+        where = "does not exist" if target not in files else "is not published (put it beside a bundle essay or in content/media/)"
+        problems.append(essay.doc.problem(("image",), f"the image '{essay.image}' {where} — check the file name and folder"))
+    return published
+
+
+def _essay_view(planned: Planned, body: RenderedBody, html: str, image: str | None, config: SiteConfig) -> EssayView:
     essay = planned.essay
     series = config.series.get(planned.series) if planned.series else None
     return EssayView(
@@ -222,7 +263,7 @@ def _essay_view(planned: Planned, body: RenderedBody, html: str, config: SiteCon
         words=body.words,
         headings=body.headings,
         body_html=html,
-        image=essay.image,
+        image=image,
         image_alt=essay.image_alt,
         feed_id=essay.feed_id,
         draft=essay.draft,
@@ -232,6 +273,7 @@ def _essay_view(planned: Planned, body: RenderedBody, html: str, config: SiteCon
 # ---------------------------------------------------------------- output files
 
 def plan_files(root: Path, loaded: Loaded, site: Site, extras: dict[str, EssayExtras], extra_files: Sequence[OutputFile]) -> Iterator[OutputFile]:
+    assert loaded.theme is not None  # a missing theme is a problem reported before this stage
     env = make_environment(root, loaded.theme)
     env.globals["generator"] = f"essaygen {__version__}"
     yield from plan_pages(site, env, extras)

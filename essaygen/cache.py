@@ -44,8 +44,9 @@ class FileDigests:
 class JsonStore:
     """Checksummed JSON files under one folder, written atomically."""
 
-    def __init__(self, folder: Path | None) -> None:
+    def __init__(self, folder: Path | None, writable: bool = True) -> None:
         self.folder = folder
+        self.writable = writable
 
     def load(self, key: str) -> Any | None:
         if self.folder is None:
@@ -60,7 +61,7 @@ class JsonStore:
             return None
 
     def save(self, key: str, value: Any) -> None:
-        if self.folder is None:
+        if self.folder is None or not self.writable:
             return
         payload = json.dumps(value, ensure_ascii=False, sort_keys=True)
         folder = self.folder / key[:2]
@@ -79,8 +80,8 @@ def _checksum(payload: str) -> str:
 
 
 class BodyCache:
-    def __init__(self, folder: Path | None, digests: FileDigests) -> None:
-        self.store = JsonStore(folder / "bodies" if folder else None)
+    def __init__(self, folder: Path | None, digests: FileDigests, writable: bool = True) -> None:
+        self.store = JsonStore(folder / "bodies" if folder else None, writable)
         self.digests = digests
 
     def get(self, key: str) -> RenderedBody | None:

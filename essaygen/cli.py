@@ -57,8 +57,20 @@ def _site_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--as-of", metavar="WHEN", help="the build's clock: an ISO 8601 instant or a date (default: now)")
 
 
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = make_parser()
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["new"]:
+        # `new TITLE --series S SITE`: options between positionals need intermixed parsing.
+        sub = parser._subparsers._group_actions[0].choices["new"]  # type: ignore[union-attr]
+        namespace = sub.parse_intermixed_args(args[1:])
+        namespace.command = "new"
+        return namespace
+    return parser.parse_args(args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = make_parser().parse_args(argv)
+    args = parse_args(argv)
     handler = _handlers()[args.command]
     try:
         return handler(args)
@@ -106,13 +118,28 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     out = args.output if args.output else args.site / "output"
+    check_output_folder(out)
     result = build(BuildOptions(args.site, out=out, as_of=args.as_of, drafts=args.drafts, use_cache=not args.no_cache), now())
     seconds = time.perf_counter() - started
     stats = result.stats
     changed = f"{stats.written} written, {stats.unchanged} unchanged" if stats else ""
-    print(f"Built {len(result.site.essays)} essays, {result.files} files ({changed}) into {out} in {seconds:.2f} s")
+    print(f"Built {len(result.site.essays)} essays ({result.rendered} rendered, the rest from the cache), "
+          f"{result.files} files ({changed}) into {out} in {seconds:.2f} s")
     print(_release_line(result.schedule, result.site.config))
     return EXIT_OK
+
+
+def check_output_folder(out: Path) -> None:
+    """Refuse an output path that cannot be a folder before any work is done."""
+    from essaygen.build import UsageError
+
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"the output path {out} is a file — give -o a folder")
+    for parent in out.absolute().parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise UsageError(f"cannot create {out}: {parent} is a file — give -o a folder")
+            break
 
 
 def cmd_check(args: argparse.Namespace) -> int:

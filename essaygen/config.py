@@ -8,11 +8,11 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from essaygen.clock import BadDate, load_zone, parse_instant
 from essaygen.problems import Problem
-from essaygen.schema import Field, check_keys
+from essaygen.schema import Field, check_keys, shown
 from essaygen.yamldoc import YamlDoc, parse_yaml
 
 CONFIG_NAME = "site.yaml"
@@ -109,6 +109,12 @@ class SiteConfig:
         parts = urlsplit(self.base_url)
         return f"{parts.scheme}://{parts.netloc}{url_path}"
 
+    def url_of(self, output_path: str) -> str:
+        """The absolute URL of an output path ("essays/x/", "media/a.png"), or a URL given as such."""
+        if urlsplit(output_path).scheme in ("http", "https"):
+            return output_path
+        return self.absolute(self.base_path + quote(output_path, safe="/"))
+
 
 def parse_config(text: str, root: Path, path: str = CONFIG_NAME) -> tuple[SiteConfig | None, list[Problem]]:
     doc, problems = parse_yaml(text, path)
@@ -132,6 +138,7 @@ def _build(doc: YamlDoc, root: Path) -> tuple[SiteConfig | None, list[Problem]]:
         return None, [doc.problem(("timezone",), str(exc))]
     base_url = _base_url(doc, problems)
     series = {str(k): _series(doc, str(k), v, zone, problems) for k, v in (data.get("series") or {}).items()}
+    problems += _series_names(doc, series)
     entries = data.get("feed", {}).get("entries", 20)
     if entries < 1:
         problems.append(doc.problem(("feed", "entries"), "'entries' must be at least 1 — write e.g. `entries: 20`"))
@@ -163,13 +170,29 @@ def _build(doc: YamlDoc, root: Path) -> tuple[SiteConfig | None, list[Problem]]:
 
 def _base_url(doc: YamlDoc, problems: list[Problem]) -> str:
     raw = str(doc.data["base_url"]).strip()
-    parts = urlsplit(raw)
+    try:
+        parts = urlsplit(raw)
+        parts.port  # noqa: B018 - raises on a port that is not a number from 0 to 65535
+    except ValueError as exc:
+        problems.append(doc.problem(("base_url",), f"base_url '{shown(raw)}' is not a valid URL ({exc}) — write e.g. `base_url: https://essays.example.org/`"))
+        return raw
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        problems.append(doc.problem(("base_url",), f"base_url must be absolute, not '{raw}' — write e.g. `base_url: https://essays.example.org/`"))
+        problems.append(doc.problem(("base_url",), f"base_url must be absolute, not '{shown(raw)}' — write e.g. `base_url: https://essays.example.org/`"))
         return raw
     if parts.query or parts.fragment:
         problems.append(doc.problem(("base_url",), "base_url must not have a query or fragment — remove what follows '?' or '#'"))
     return raw if raw.endswith("/") else raw + "/"
+
+
+def _series_names(doc: YamlDoc, series: Mapping[str, SeriesConfig]) -> list[Problem]:
+    """A series name is a folder of the output (series/<name>/): the rules of a slug."""
+    from essaygen.content import is_safe_slug, slugify
+
+    return [
+        doc.problem(("series", key), f"series name '{shown(key)}' cannot be part of a web address — use lowercase letters, digits and hyphens, e.g. `{slugify(key) or 'my-series'}:`", key=True)
+        for key in series
+        if not is_safe_slug(key)
+    ]
 
 
 def _series(doc: YamlDoc, key: str, data: dict[str, Any], zone: tzinfo, problems: list[Problem]) -> SeriesConfig:

@@ -14,8 +14,8 @@ from typing import Any
 from essaygen.clock import BadDate, parse_instant
 from essaygen.config import Author, SiteConfig
 from essaygen.problems import Problem
-from essaygen.schema import Field, clean_keys, hint
-from essaygen.yamldoc import YamlDoc, parse_yaml
+from essaygen.schema import Field, clean_keys, hint, shown
+from essaygen.yamldoc import UNSAFE_CHARACTER, YamlDoc, parse_yaml
 
 MAX_SOURCE_BYTES = 20 * 1024 * 1024   # far beyond a 50,000-word essay; bounds memory and time
 
@@ -110,6 +110,7 @@ class Page:
     order: int
     body: str
     line_offset: int
+    doc: YamlDoc | None = None
 
 
 def slugify(text: str) -> str:
@@ -193,7 +194,23 @@ def decode_source(data: bytes, rel: str) -> tuple[str | None, Problem | None]:
         line = data.count(b"\n", 0, exc.start) + 1
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         return None, Problem(rel, line, col, "the file is not UTF-8 text — save it as UTF-8 (in most editors: Save with Encoding, UTF-8)")
-    return text.replace("\r\n", "\n").replace("\r", "\n"), None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    bad = UNSAFE_CHARACTER.search(text)
+    if bad:
+        return None, _unsafe_character(text, bad.start(), rel)
+    return text, None
+
+
+def _unsafe_character(text: str, index: int, rel: str) -> Problem:
+    """A character no page or feed can carry: where it is and what to do."""
+    line = text.count("\n", 0, index) + 1
+    col = index - (text.rfind("\n", 0, index) + 1) + 1
+    code = ord(text[index])
+    if code == 0:
+        fix = "the file may be saved as UTF-16: save it as UTF-8"
+    else:
+        fix = "delete it (most editors do not show it)"
+    return Problem(rel, line, col, f"the file contains the invisible character U+{code:04X}, which no web page or feed can carry — {fix}")
 
 
 # ---------------------------------------------------------------- parsing (pure)
@@ -224,7 +241,7 @@ def parse_essay(source: Source, config: SiteConfig) -> tuple[Essay | None, list[
     _check_image(doc, data, problems)
     series = data.get("series")
     if series is not None and str(series) not in config.series:
-        problems.append(doc.problem(("series",), f"unknown series '{series}'{hint(str(series), list(config.series))} (series are declared in site.yaml)"))
+        problems.append(doc.problem(("series",), f"unknown series '{shown(series)}'{hint(str(series), list(config.series))} (series are declared in site.yaml)"))
     if data.get("part") is not None and data["part"] < 1:
         problems.append(doc.problem(("part",), "'part' must be 1 or more — write e.g. `part: 3`"))
     if problems:
@@ -275,6 +292,7 @@ def parse_page(source: Source) -> tuple[Page | None, list[Problem]]:
         order=int(data.get("order", 0)),
         body=body,
         line_offset=offset,
+        doc=doc,
     ), []
 
 
@@ -299,12 +317,12 @@ def _slug(doc: YamlDoc, data: dict[str, Any], source: Source, problems: list[Pro
         slug = str(data["slug"])
         if not is_safe_slug(slug):
             suggestion = slugify(slug) or "my-essay"
-            problems.append(doc.problem(("slug",), f"slug '{slug}' is not safe — use lowercase letters, digits and hyphens, e.g. `slug: {suggestion}`"))
+            problems.append(doc.problem(("slug",), f"slug '{shown(slug)}' is not safe — use lowercase letters, digits and hyphens, e.g. `slug: {suggestion}`"))
         return slug
     stem = Path(source.bundle).name if source.bundle else Path(source.path).stem
     slug = slugify(stem)
     if not slug:
-        problems.append(Problem(source.path, 1, 1, f"cannot make a URL slug from the file name '{stem}' — add `slug: some-words` to the front matter"))
+        problems.append(Problem(source.path, 1, 1, f"cannot make a URL slug from the file name '{shown(stem)}' — add `slug: some-words` to the front matter"))
     return slug
 
 

@@ -90,7 +90,7 @@ def make_entry(site: Site, essay: EssayView) -> FeedEntry:
         tags=tuple(t.name for t in essay.tags),
         published=essay.release.astimezone(config.zone),
         updated=essay.modified.astimezone(config.zone),
-        image=urljoin(url, essay.image) if essay.image else None,
+        image=config.url_of(essay.image) if essay.image else None,
     )
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
@@ -173,17 +174,26 @@ def _file_url(target: str, env: dict[str, Any], ctx: RenderContext, line: int, c
     def fail(message: str) -> None:
         env["problems"].append(Problem(ctx.path, line, col, message))
 
+    env["deps"].append(target)  # the cache re-checks these files on every lookup
     if not target.startswith("content/"):
         fail(f"'{raw}' points outside the content folder — link to files in content/media/ or beside the essay")
         return None
     if target not in ctx.files:
         fail(f"'{raw}' does not exist (looked for {target}) — check the file name, or add the file")
         return None
-    if target.startswith("content/media/"):
-        return relative_url(ctx.page_dir, "media/" + target[len("content/media/") :])
-    if ctx.bundle and target.startswith(ctx.bundle + "/"):
-        return relative_url(ctx.page_dir, ctx.page_dir + target[len(ctx.bundle) + 1 :])
+    published = published_path(target, ctx.bundle, ctx.page_dir)
+    if published is not None:
+        return quote(relative_url(ctx.page_dir, published), safe="/")
     fail(f"'{raw}' is not published: only files in content/media/ or inside an essay's bundle folder are — move it there")
+    return None
+
+
+def published_path(target: str, bundle: str | None, page_dir: str) -> str | None:
+    """Where a content file is published in the output, if it is."""
+    if target.startswith("content/media/"):
+        return "media/" + target[len("content/media/") :]
+    if bundle and target.startswith(bundle + "/"):
+        return page_dir + target[len(bundle) + 1 :]
     return None
 
 
@@ -258,7 +268,7 @@ def _site_relative(root: Path, path: Path) -> str:
 @dataclass(frozen=True)
 class LinkTarget:
     url: str | None            # output path of the target page; None when it is not published
-    anchors: frozenset[str]
+    anchors: frozenset[str] | None   # None: unknown (the source did not parse), not checked
 
 
 def resolve_links(
@@ -278,7 +288,7 @@ def resolve_links(
             problems.append(Problem(path, link.line, link.col, _missing(link)))
             opened[n] = "</a>"
             return '<a href="#">'
-        if link.anchor and link.anchor not in target.anchors:
+        if link.anchor and target.anchors is not None and link.anchor not in target.anchors:
             problems.append(Problem(path, link.line, link.col, f"'#{link.anchor}' is not a heading or anchor in {link.target} — check the spelling (ids are lowercase, words joined by hyphens)"))
         if target.url is None:
             opened[n] = "</span>"

@@ -65,8 +65,8 @@ def article_ld(site: Site, essay: EssayView, citations: Sequence[str] = ()) -> d
         "description": essay.summary,
         "url": config.absolute(config.base_path + essay.path),
         "mainEntityOfPage": config.absolute(config.base_path + essay.path),
-        "datePublished": essay.release.isoformat(timespec="seconds"),
-        "dateModified": essay.modified.isoformat(timespec="seconds"),
+        "datePublished": essay.release.astimezone(config.zone).isoformat(timespec="seconds"),
+        "dateModified": essay.modified.astimezone(config.zone).isoformat(timespec="seconds"),
         "inLanguage": config.language,
         "wordCount": essay.words,
         "author": [_person(a) for a in essay.authors],
@@ -77,7 +77,7 @@ def article_ld(site: Site, essay: EssayView, citations: Sequence[str] = ()) -> d
     if essay.tags:
         data["keywords"] = ", ".join(t.name for t in essay.tags)
     if essay.image:
-        data["image"] = config.absolute(config.base_path + essay.path + essay.image)
+        data["image"] = config.url_of(essay.image)
     if essay.series_title and essay.series:
         data["isPartOf"] = {"@type": "CreativeWorkSeries", "name": essay.series_title, "url": config.absolute(config.base_path + f"series/{essay.series}/")}
         if essay.part:

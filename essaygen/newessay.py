@@ -22,7 +22,7 @@ def essay_text(title: str, series: str | None, today: str) -> str:
     front["date"] = today
     front["draft"] = True
     dumped = yaml.safe_dump(front, sort_keys=False, allow_unicode=True, default_flow_style=None, width=1000)
-    return f"---\n{dumped}---\n\nWrite the essay here. Cite works as [@key]; link to other essays by their file, e.g. [an essay](other-essay.md).\n"
+    return f"---\n{dumped}---\n\nWrite the essay here.\n"
 
 
 def create_essay(root: Path, title: str, series: str | None, now: datetime) -> int:
@@ -44,6 +44,7 @@ def create_essay(root: Path, title: str, series: str | None, now: datetime) -> i
     with open(path, "x", encoding="utf-8") as handle:  # "x": never overwrite, even in a race
         handle.write(essay_text(title, series, today))
     print(f"Created {rel} (a draft: set `draft: false` to publish it on {today}).")
+    print("Cite works as [@key]; link to other essays by their file, e.g. [an essay](other-essay.md).")
     if series:
         print(f"To release it with a wave of '{series}', remove `date:` and add '{slug}' to a wave's `essays:` in site.yaml.", file=sys.stderr)
     return 0

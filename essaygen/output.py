@@ -16,7 +16,7 @@ import os
 import shutil
 import signal
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -44,13 +44,17 @@ def safe_relative(path: str) -> PurePosixPath:
     return pure
 
 
-def write_output(out: Path, files: Iterable[OutputFile]) -> WriteStats:
+def write_output(out: Path, files: Iterable[OutputFile], finish: Callable[[Path], None] | None = None) -> WriteStats:
+    """Write `files` beside `out`, let `finish` complete the staged folder (the search
+    index), then swap it in. Any exception leaves `out` untouched."""
     out = out.absolute()
     out.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_stages(out)
     stage = Path(tempfile.mkdtemp(prefix=f"{STAGE_PREFIX}{out.name}-", dir=out.parent))
     try:
         stats = _fill(stage, out, files)
+        if finish is not None:
+            finish(stage)
         _swap(stage, out)
     finally:
         shutil.rmtree(stage, ignore_errors=True)

@@ -93,13 +93,13 @@ def _essay_page(site: Site, env: jinja2.Environment, essay: EssayView, extras: E
         description=essay.summary or config.description,
         canonical=config.absolute(config.base_path + essay.path),
         og_type="article",
-        image=config.absolute(config.base_path + essay.path + essay.image) if essay.image else None,
+        image=config.url_of(essay.image) if essay.image else None,
         image_alt=essay.image_alt,
         meta=extras.scholar_meta,
         jsonld=json_ld(article_ld(site, essay, extras.jsonld_citations)),
         noindex=essay.draft,
-        published=essay.release.isoformat(timespec="seconds"),
-        modified=essay.modified.isoformat(timespec="seconds"),
+        published=essay.release.astimezone(config.zone).isoformat(timespec="seconds"),
+        modified=essay.modified.astimezone(config.zone).isoformat(timespec="seconds"),
     )
     series = next((s for s in site.series if s.key == essay.series), None)
     return _page(site, env, "essay.html", essay.path, head, {"essay": essay, "series": series})

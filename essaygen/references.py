@@ -19,8 +19,16 @@ from typing import Any
 from essaygen.cache import cache_folder
 from essaygen.citations import export
 from essaygen.citations.bibliography import Bibliography, check_keys, load_bibliography
-from essaygen.citations.engine import CitationFormatError, CitationRequest, FormattedCitations, Formatter, PandocNotFound, cite_this_request
-from essaygen.citations.render import backrefs_of, link_citations, ref_id, render_reference_list
+from essaygen.citations.engine import (
+    CitationFormatError,
+    CitationRequest,
+    FormattedCitations,
+    Formatter,
+    PandocNotFound,
+    cite_this_request,
+    reference_list_request,
+)
+from essaygen.citations.render import backrefs_of, link_citations, ref_id, render_reference_list, strip_number
 from essaygen.citations.styles import resolve_style
 from essaygen.config import SiteConfig
 from essaygen.markdown import RenderedBody
@@ -92,6 +100,9 @@ def _format(config: SiteConfig, views: Sequence[EssayView], clusters: Mapping[st
     requests = [CitationRequest(tuple(clusters[v.slug]), essay_items[v.slug], style, config.language) for v in views]
     own_items = {v.slug: export.essay_csl_item(**_csl_fields(config, v)) for v in views}
     requests += [cite_this_request(own_items[v.slug], style, config.language) for v in views]
+    everything = {key: item for v in views for key, item in ((i["id"], i) for i in essay_items[v.slug])}
+    if everything:  # the collection's page: one list, so "2023a/b" letters agree across it
+        requests.append(reference_list_request([everything[k] for k in sorted(everything)], style, config.language))
     try:
         with Formatter(cache) as formatter:
             results = formatter.format(requests) if requests else []
@@ -99,13 +110,14 @@ def _format(config: SiteConfig, views: Sequence[EssayView], clusters: Mapping[st
         return Cited(tuple(views), problems=(config.doc.problem(("citations",), str(exc)),))
     except CitationFormatError as exc:
         return Cited(tuple(views), problems=tuple(_format_problem(config, views, i, msg) for i, msg in exc.failures))
-    formatted, cite_this = results[: len(views)], results[len(views) :]
+    formatted, cite_this = results[: len(views)], results[len(views) : 2 * len(views)]
+    collection = results[2 * len(views)] if everything else None
     new_views, extras, downloads = [], {}, []
     for view, result, own in zip(views, formatted, cite_this):
         new_views.append(_cited_view(view, clusters[view.slug], result, own))
         extras[view.slug] = _extras(own_items[view.slug], essay_items[view.slug], result)
         downloads += _downloads(view, own_items[view.slug])
-    references = _collection(new_views, formatted)
+    references = _collection(new_views, formatted, collection)
     return Cited(tuple(new_views), extras, (), tuple(downloads), references)
 
 
@@ -117,7 +129,7 @@ def _cited_items(clusters: Sequence[Any], bib: Bibliography) -> tuple[Mapping[st
 def _cited_view(view: EssayView, clusters: Sequence[Any], result: FormattedCitations, own: FormattedCitations) -> EssayView:
     body = link_citations(view.body_html, clusters, result) if clusters else view.body_html
     references = render_reference_list(result, backrefs_of(clusters)) if result.entries else ""
-    cite_html = own.entries[0][1] if own.entries else ""
+    cite_html = strip_number(own.entries[0][1]) if own.entries else ""
     return replace(view, body_html=body, references_html=references, cite_html=cite_html, cited_keys=tuple(k for k, _ in result.entries))
 
 
@@ -149,21 +161,18 @@ def _downloads(view: EssayView, item: Mapping[str, Any]) -> list[OutputFile]:
     ]
 
 
-def _collection(views: Sequence[EssayView], formatted: Sequence[FormattedCitations]) -> tuple[CollectionReference, ...]:
-    """Every cited work once, with the essays citing it, sorted by its text."""
-    entries: dict[str, str] = {}
+def _collection(views: Sequence[EssayView], formatted: Sequence[FormattedCitations], collection: FormattedCitations | None) -> tuple[CollectionReference, ...]:
+    """Every cited work once, with the essays citing it, sorted by its text
+    (numbers are stripped: a numeric style's numbers mean nothing here)."""
+    if collection is None:
+        return ()
     citing: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for view, result in zip(views, formatted):
-        for key, entry in result.entries:
-            entries.setdefault(key, _without_number(entry))
+        for key, _ in result.entries:
             citing[key].append((view.title, view.path))
+    entries = {key: strip_number(entry) for key, entry in collection.entries}
     ordered = sorted(entries, key=lambda k: (plain_text(entries[k]).lower(), k))
     return tuple(CollectionReference(ref_id(key), entries[key], tuple(citing[key])) for key in ordered)
-
-
-def _without_number(entry: str) -> str:
-    """Vancouver numbers entries per essay; on the collection page the number means nothing."""
-    return re.sub(r'<div class="csl-left-margin">.*?</div>', "", entry, count=1, flags=re.DOTALL)
 
 
 def _without_citations(config: SiteConfig, views: Sequence[EssayView]) -> Cited:

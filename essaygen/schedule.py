@@ -17,6 +17,7 @@ from types import MappingProxyType
 from essaygen.config import SeriesConfig, SiteConfig, Wave
 from essaygen.content import Essay
 from essaygen.problems import Problem
+from essaygen.schema import shown
 
 RELEASED, EMBARGOED, DRAFT = "released", "embargoed", "draft"
 
@@ -64,10 +65,13 @@ class Schedule:
         return first, tuple(sorted((p for p in waiting if p.release == first), key=lambda p: (p.series or "", p.part or 0, p.essay.slug)))
 
 
-def plan_schedule(config: SiteConfig, essays: Sequence[Essay], as_of: datetime, drafts: bool = False) -> tuple[Schedule | None, list[Problem]]:
+def plan_schedule(
+    config: SiteConfig, essays: Sequence[Essay], as_of: datetime, drafts: bool = False, broken: frozenset[str] = frozenset()
+) -> tuple[Schedule | None, list[Problem]]:
+    """`broken`: slugs of essays whose front matter has problems (already reported)."""
     by_slug = {e.slug: e for e in essays}
     problems: list[Problem] = []
-    waves = _waves_of(config, by_slug, problems)
+    waves = _waves_of(config, by_slug, broken, problems)
     releases: dict[str, tuple[datetime, str | None, str | None]] = {}
     for essay in essays:
         found = _release_of(essay, waves.get(essay.slug), config, problems)
@@ -81,17 +85,19 @@ def plan_schedule(config: SiteConfig, essays: Sequence[Essay], as_of: datetime, 
     return Schedule(as_of, planned, MappingProxyType(teasers)), []
 
 
-def _waves_of(config: SiteConfig, by_slug: Mapping[str, Essay], problems: list[Problem]) -> dict[str, tuple[str, Wave]]:
+def _waves_of(config: SiteConfig, by_slug: Mapping[str, Essay], broken: frozenset[str], problems: list[Problem]) -> dict[str, tuple[str, Wave]]:
     """slug -> (series, wave), with errors for unknown essays and essays in two waves."""
     found: dict[str, tuple[str, Wave]] = {}
     for key, series in config.series.items():
         for wave in series.waves:
             for slug, (line, col) in zip(wave.essays, wave.essay_marks):
+                if slug not in by_slug and slug in broken:
+                    continue
                 if slug not in by_slug:
-                    problems.append(Problem("site.yaml", line, col, f"the schedule of series '{key}' names '{slug}', but no essay has that slug — check the spelling or add content/essays/{slug}.md"))
+                    problems.append(Problem("site.yaml", line, col, f"the schedule of series '{key}' names '{shown(slug)}', but no essay has that slug — check the spelling or add content/essays/{shown(slug)}.md"))
                 elif slug in found:
                     first = found[slug][1].line
-                    problems.append(Problem("site.yaml", line, col, f"'{slug}' is already in the wave on line {first} — list each essay in one wave only"))
+                    problems.append(Problem("site.yaml", line, col, f"'{shown(slug)}' is already in the wave on line {first} — list each essay in one wave only"))
                 else:
                     found[slug] = (key, wave)
     return found

@@ -65,8 +65,8 @@ def print_schedule(root: Path, as_of: str | None, now: datetime, as_json: bool) 
 
     loaded = load_site(root)
     moment = resolve_as_of(as_of, loaded.config, now)
-    schedule, problems = plan_schedule(loaded.config, loaded.essays, moment)
-    raise_if(problems)
+    schedule, problems = plan_schedule(loaded.config, loaded.essays, moment, broken=loaded.broken_slugs)
+    raise_if([*loaded.problems, *problems])
     assert schedule is not None
     if as_json:
         print(json.dumps(schedule_data(schedule, loaded.config), indent=2, ensure_ascii=False))

@@ -224,8 +224,14 @@ def start_watcher(root: Path, out: Path, rebuilder: Rebuilder):  # type: ignore[
             if any(p and is_watched(root, os.fsdecode(p), out) for p in paths):
                 rebuilder.poke()
 
+    # Watch the source folders only: the output and cache folders are replaced on
+    # every build, and watching them would feed rebuilds back into themselves.
     observer = Observer()
-    observer.schedule(Changes(), str(root), recursive=True)
+    handler = Changes()
+    observer.schedule(handler, str(root), recursive=False)
+    for name in ("content", "themes", "templates"):
+        if (root / name).is_dir():
+            observer.schedule(handler, str(root / name), recursive=True)
     observer.start()
     return observer
 

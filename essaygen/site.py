@@ -59,7 +59,7 @@ class EssayView:
     references_html: str = ""
     cite_html: str = ""
     cited_keys: tuple[str, ...] = ()
-    image: str | None = None
+    image: str | None = None            # its output path ("essays/x/cover.jpg"), or an absolute URL
     image_alt: str | None = None
     feed_id: str | None = None
     draft: bool = False

@@ -9,6 +9,8 @@ dates are parsed later in the site's time zone with messages of our own.
 
 from __future__ import annotations
 
+import bisect
+import re
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,7 +44,13 @@ _SCALAR_TAGS = {
     "tag:yaml.org,2002:bool",
     "tag:yaml.org,2002:null",
 }
+_COLLECTION_TAGS = {"tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"}
 _MERGE = "tag:yaml.org,2002:merge"
+# Invisible characters no page or feed may carry: what XML 1.0 refuses (C0 controls
+# but tab and newlines, U+FFFE, U+FFFF, lone surrogates) and what HTML calls a parse
+# error (DEL and the C1 controls, in practice a sign of text decoded twice). libyaml
+# refuses most of them raw; escapes ("\\x01", "\\0", "\\e", "\\N") would let them through.
+UNSAFE_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -69,9 +77,10 @@ class YamlDoc:
 
 
 class _Builder:
-    def __init__(self, path: str, line_offset: int) -> None:
+    def __init__(self, path: str, line_offset: int, text: str = "") -> None:
         self.path = path
         self.offset = line_offset
+        self.lines = _Lines(text)
         self.budget = MAX_NODES
         self.marks: dict[KeyPath, tuple[int, int]] = {}
         self.key_marks: dict[KeyPath, tuple[int, int]] = {}
@@ -80,7 +89,7 @@ class _Builder:
         self.constructor = yaml.SafeLoader("")
 
     def pos(self, node: yaml.Node) -> tuple[int, int]:
-        return node.start_mark.line + 1 + self.offset, node.start_mark.column + 1
+        return self.lines.position(node.start_mark, self.offset)
 
     def fail(self, node: yaml.Node, message: str) -> None:
         self.problems.append(Problem(self.path, *self.pos(node), message))
@@ -95,6 +104,9 @@ class _Builder:
             return None
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node)
+        if node.tag not in _COLLECTION_TAGS:
+            self.fail(node, f"unsupported YAML tag '{_shown(node.tag)}' — remove the tag and write a plain list or mapping")
+            return None
         self.active.add(id(node))
         try:
             if isinstance(node, yaml.SequenceNode):
@@ -105,13 +117,17 @@ class _Builder:
 
     def scalar(self, node: yaml.ScalarNode) -> Any:
         if node.tag not in _SCALAR_TAGS:
-            self.fail(node, f"unsupported YAML tag '{node.tag}' — remove the tag and write a plain value")
+            self.fail(node, f"unsupported YAML tag '{_shown(node.tag)}' — remove the tag and write a plain value")
             return None
         try:
-            return self.constructor.construct_object(node)
+            value = self.constructor.construct_object(node)
         except (yaml.YAMLError, ValueError, OverflowError) as exc:
             self.fail(node, f"unreadable value ({exc}) — write a plain value")
             return None
+        if isinstance(value, str) and (bad := UNSAFE_CHARACTER.search(value)):
+            self.fail(node, f"this text contains the invisible character U+{ord(bad.group()):04X}, which no web page or feed can carry — remove the escape that writes it")
+            return None
+        return value
 
     def mapping(self, node: yaml.MappingNode, keypath: KeyPath) -> dict[Any, Any]:
         result: dict[Any, Any] = {}
@@ -124,11 +140,14 @@ class _Builder:
                 self.fail(key_node, "a key must be a plain word — write `name: value`")
                 continue
             key = self.scalar(key_node)
+            if key is None and key_node.tag == "tag:yaml.org,2002:null":
+                self.fail(key_node, "a key is empty (`~`, `null` or nothing before the colon) — write a name before the colon")
+                continue
             if not isinstance(key, Hashable) or key is None:
                 continue
             key = str(key) if not isinstance(key, str) else key
             if key in result:
-                self.fail(key_node, f"'{key}' is given twice — keep one of them")
+                self.fail(key_node, f"'{_shown(key)}' is given twice — keep one of them")
                 continue
             self.key_marks[keypath + (key,)] = self.pos(key_node)
             result[key] = self.build(value_node, keypath + (key,))
@@ -146,6 +165,12 @@ class _Builder:
         return merged
 
 
+def _shown(value: Any) -> str:
+    from essaygen.schema import shown  # schema builds on this module
+
+    return shown(value)
+
+
 class _TooBig(Exception):
     def __init__(self, node: yaml.Node) -> None:
         self.node = node
@@ -156,12 +181,15 @@ def parse_yaml(text: str, path: str, line_offset: int = 0) -> tuple[YamlDoc | No
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
-        return None, [_syntax_problem(exc, path, line_offset)]
-    except yaml.YAMLError as exc:
-        return None, [Problem(path, line_offset + 1, 1, f"YAML error: {exc} — check the syntax")]
+        return None, [_syntax_problem(exc, path, line_offset, text)]
+    except yaml.reader.ReaderError as exc:
+        return None, [_reader_problem(exc, path, line_offset, text)]
+    except (yaml.YAMLError, UnicodeError) as exc:
+        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return None, [Problem(path, line_offset + 1, 1, f"YAML error: {first_line} — check the syntax")]
     if node is None:
         return YamlDoc(None, path), []
-    builder = _Builder(path, line_offset)
+    builder = _Builder(path, line_offset, text)
     try:
         data = builder.build(node, ())
     except _TooBig as big:
@@ -175,14 +203,54 @@ def parse_yaml(text: str, path: str, line_offset: int = 0) -> tuple[YamlDoc | No
     return YamlDoc(data, path, builder.marks, builder.key_marks), []
 
 
-def _syntax_problem(exc: yaml.MarkedYAMLError, path: str, offset: int) -> Problem:
+def _reader_problem(exc: yaml.reader.ReaderError, path: str, offset: int, text: str) -> Problem:
+    """A character YAML does not allow in a file (a raw control character)."""
+    position = exc.position if isinstance(exc.position, int) else 0
+    line = text.count("\n", 0, position) + 1 + offset
+    col = position - (text.rfind("\n", 0, position) + 1) + 1
+    code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
+    return Problem(path, line, col, f"the control character U+{code:04X} cannot be in YAML — delete it (most editors do not show it)")
+
+
+class _Lines:
+    """File positions from YAML marks.
+
+    YAML also breaks lines at U+0085, U+2028 and U+2029, which no editor shows as a
+    new line: positions are counted from the mark's character index, in "\\n" lines.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+
+    def position(self, mark: yaml.Mark | None, offset: int) -> tuple[int, int]:
+        if mark is None:
+            return offset + 1, 1
+        index = getattr(mark, "index", None)
+        if not isinstance(index, int) or not 0 <= index <= len(self.text):
+            return mark.line + 1 + offset, mark.column + 1
+        line = bisect.bisect_right(self.starts, index) - 1
+        return line + 1 + offset, index - self.starts[line] + 1
+
+    def is_tab_at(self, mark: yaml.Mark | None) -> bool:
+        """libyaml's messages do not say "tab": look at the text where it stopped."""
+        if mark is None:
+            return False
+        line, col = self.position(mark, 0)
+        start = self.starts[line - 1] if line - 1 < len(self.starts) else len(self.text)
+        end = self.text.find("\n", start)
+        row = self.text[start : end if end >= 0 else len(self.text)]
+        return row[col - 1 : col] == "\t" or row[:col].lstrip(" ").startswith("\t")
+
+
+def _syntax_problem(exc: yaml.MarkedYAMLError, path: str, offset: int, text: str = "") -> Problem:
     mark = exc.problem_mark or exc.context_mark
-    line = (mark.line + 1 if mark else 1) + offset
-    col = mark.column + 1 if mark else 1
+    lines = _Lines(text)
+    line, col = lines.position(mark, offset)
     what = exc.problem or exc.context or "invalid YAML"
     if "expected a single document" in str(exc) or "but found another document" in str(exc):
         what = "more than one YAML document here"
         return Problem(path, line, col, f"{what} — keep one document (remove the extra '---')")
-    if "found character '\\t'" in str(exc):
+    if "found character '\\t'" in str(exc) or "tab character" in str(exc) or lines.is_tab_at(exc.problem_mark):
         return Problem(path, line, col, "a tab character in YAML — indent with spaces")
     return Problem(path, line, col, f"YAML syntax error: {what} — check quotes, colons and indentation")

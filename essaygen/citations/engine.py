@@ -1,0 +1,348 @@
+"""Formatting citations with pandoc's citeproc, in one long-lived pandoc process.
+
+`Formatter` starts `pandoc lua worker.lua` on the first request that is not cached
+and keeps it for the whole build (and every rebuild of `serve`). Each batch is one
+JSON line out and one JSON line back. Results are cached on disk by the hash of
+their request, so a rebuild formats only what changed; a corrupt cache file is
+ignored and rewritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import tempfile
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import IO
+
+from essaygen.citations.pandocast import essay_blocks
+from essaygen.citations.pandocbin import MIN_PANDOC, PandocNotFound, find_pandoc, pandoc_version
+from essaygen.citations.styles import PATCH_VERSION, patch_style
+from essaygen.citations.syntax import NORMAL, CitationCluster, CitationItem
+
+__all__ = [
+    "MIN_PANDOC", "CitationFormatError", "CitationRequest", "FormattedCitations", "Formatter",
+    "PandocNotFound", "cite_this_request", "find_pandoc", "pandoc_version",
+    "reference_list_request", "request_json",
+]  # fmt: skip
+
+WORKER = Path(__file__).with_name("worker.lua")
+# The code that shapes formatted output besides pandoc: part of the cache key.
+_FORMATTING_CODE = tuple(Path(__file__).with_name(n) for n in ("pandocast.py", "locators.py", "styles.py"))
+# Bump when the shape of cached results or the request changes.
+CACHE_FORMAT = f"3.{PATCH_VERSION}"
+# pandoc answers errors as data; this only guards against pandoc itself hanging.
+TIMEOUT_BASE, TIMEOUT_PER_REQUEST = 60.0, 1.0
+
+
+@dataclass(frozen=True)
+class CitationRequest:
+    """One essay's citations: its clusters in order and the items they cite."""
+
+    clusters: tuple[CitationCluster, ...]
+    items: tuple[Mapping, ...]  # CSL-JSON items cited (only these)
+    style: Path
+    locale: str  # the site's language, e.g. "en-GB"
+
+
+@dataclass(frozen=True)
+class FormattedCitations:
+    clusters: tuple[str, ...]  # HTML of each cluster, in order: "(1–4)", "Taylor et al. (2024)"
+    entries: tuple[tuple[str, str], ...]  # (key, entry HTML) in bibliography order
+
+
+class CitationFormatError(RuntimeError):
+    """pandoc could not format some requests: (index in the batch, message) pairs."""
+
+    def __init__(self, failures: Sequence[tuple[int, str]]) -> None:
+        self.failures = tuple(failures)
+        super().__init__("; ".join(f"request {i}: {message}" for i, message in self.failures))
+
+
+def cite_this_request(item: Mapping, style: Path, locale: str) -> CitationRequest:
+    """The "cite this essay" request: a one-item bibliography.
+
+    The formatted reference is `formatter.format([request])[0].entries[0][1]`.
+    """
+    cite = CitationItem(key=str(item["id"]), mode=NORMAL, prefix="", suffix="", line=1, col=1)
+    return CitationRequest((CitationCluster((cite,), 1, 1),), (item,), style, locale)
+
+
+def reference_list_request(items: Sequence[Mapping], style: Path, locale: str) -> CitationRequest:
+    """A request whose entries are the reference list of `items` in the style's order
+    (for output/references/: every work cited by a released essay). Letter suffixes
+    ("2023a") are then collection-wide; ignore the one cluster it formats."""
+    cites = tuple(CitationItem(str(i["id"]), NORMAL, "", "", 1, 1) for i in items)
+    return CitationRequest((CitationCluster(cites, 1, 1),), tuple(items), style, locale)
+
+
+# --- requests as data ---------------------------------------------------------------
+
+
+def request_json(request: CitationRequest) -> dict:
+    """What the worker receives for one request (positions are not sent: they
+    do not change the output, and leaving them out keeps cache hits after edits)."""
+    blocks, fragments = essay_blocks(request.clusters, request.locale)
+    return {
+        "blocks": json.dumps(blocks, ensure_ascii=False),
+        "count": len(request.clusters),
+        "fragments": [asdict(f) for f in fragments],
+        "items": json.dumps([dict(i) for i in request.items], ensure_ascii=False, sort_keys=True),
+        "style": str(Path(request.style).resolve()),
+        "locale": request.locale,
+    }
+
+
+def _result_of(reply: object) -> FormattedCitations:
+    if not isinstance(reply, dict):
+        raise ValueError("not an object")
+    clusters = reply.get("clusters") or []
+    entries = reply.get("entries") or []
+    if not isinstance(clusters, list) or not isinstance(entries, list):
+        raise ValueError("clusters and entries must be lists")
+    return FormattedCitations(
+        clusters=tuple(str(c) for c in clusters),
+        entries=tuple((str(k), str(h)) for k, h in entries),
+    )
+
+
+# --- the formatter ------------------------------------------------------------------
+
+
+class Formatter:
+    """Formats citation requests; use as a context manager (`with Formatter(dir) as f`).
+
+    `calls` counts batches sent to pandoc, `formatted` the requests in them and
+    `started` the pandoc processes started, so tests and benchmarks can see what the
+    cache saved.
+    """
+
+    def __init__(self, cache_dir: Path | None) -> None:
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else None
+        self.calls = 0
+        self.formatted = 0
+        self.started = 0
+        self._pandoc: Path | None = None
+        self._process: subprocess.Popen[str] | None = None
+        self._stderr: IO[str] | None = None
+        self._memory: dict[str, FormattedCitations] = {}
+        self._style_hashes: dict[str, str] = {}
+        self._runtime_styles: dict[tuple[str, str], str] = {}
+        self._identity: list | None = None
+        self._resolved_styles: dict[Path, str] = {}
+        self._scratch: tempfile.TemporaryDirectory[str] | None = None
+
+    def __enter__(self) -> Formatter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def format(self, requests: Sequence[CitationRequest]) -> list[FormattedCitations]:
+        """Each request's formatted citations, in order; pandoc sees only the uncached ones."""
+        self._style_hashes.clear()  # read each style once per call: an edit is never missed
+        self._resolved_styles.clear()
+        keys = [self._cache_key(r) for r in requests]
+        missing = {key: r for key, r in zip(keys, requests, strict=True) if self._lookup(key) is None}
+        if missing:
+            failed = self._format_missing(missing)
+            if failed:
+                raise CitationFormatError([(i, failed[key]) for i, key in enumerate(keys) if key in failed])
+        return [self._memory[key] for key in keys]
+
+    def _format_missing(self, missing: dict[str, CitationRequest]) -> dict[str, str]:
+        """Format and cache the missing requests; returns the error of each that failed."""
+        replies = self._ask([self._with_runtime_style(request_json(r)) for r in missing.values()])
+        failed = {}
+        for key, reply in zip(missing, replies, strict=True):
+            if isinstance(reply, dict) and "error" in reply:
+                failed[key] = str(reply["error"])
+            else:
+                self._store(key, _result_of(reply))
+        return failed
+
+    def close(self) -> None:
+        process, self._process = self._process, None
+        if process is not None:
+            if process.stdin is not None:
+                process.stdin.close()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            if process.stdout is not None:
+                process.stdout.close()
+        if self._stderr is not None:
+            self._stderr.close()
+            self._stderr = None
+        if self._scratch is not None:
+            self._scratch.cleanup()
+            self._scratch = None
+            self._runtime_styles.clear()
+
+    # --- styles ---
+
+    def _with_runtime_style(self, payload: dict) -> dict:
+        return {**payload, "style": self._runtime_style(payload["style"])}
+
+    def _runtime_style(self, style: str) -> str:
+        """The style pandoc reads: the file itself, or a patched copy (styles.patch_style)."""
+        memo = (style, self._style_hash(Path(style)))  # an edited style is patched again
+        if memo not in self._runtime_styles:
+            try:
+                patched = patch_style(Path(style).read_bytes())
+            except OSError:
+                patched = None  # pandoc reports the missing file
+            self._runtime_styles[memo] = style if patched is None else self._write_style(patched)
+        return self._runtime_styles[memo]
+
+    def _write_style(self, csl: bytes) -> str:
+        if self.cache_dir is not None:
+            folder = self.cache_dir / "styles"
+        else:
+            if self._scratch is None:
+                self._scratch = tempfile.TemporaryDirectory(prefix="essaygen-styles-")
+            folder = Path(self._scratch.name)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{hashlib.sha256(csl).hexdigest()}.csl"
+        if not path.is_file():
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(csl)
+            os.replace(tmp, path)
+        return str(path)
+
+    # --- cache ---
+
+    def _cache_key(self, request: CitationRequest) -> str:
+        # What decides the output, cheaply (a cache hit must cost well under a
+        # millisecond): the citations without their positions, the items, the
+        # style's content (an edited .csl formats again), the locale, and the
+        # engine's identity (upgrading pandoc or this code formats again).
+        style = self._resolved(request.style)
+        ident = [
+            CACHE_FORMAT,
+            self._engine_identity(),
+            [[(i.key, i.mode, i.prefix, i.suffix) for i in c.items] for c in request.clusters],
+            [dict(i) for i in request.items],
+            style,
+            self._style_hash(Path(style)),
+            request.locale,
+        ]
+        # Not sort_keys: the same bibliography gives the same order, and a reordered
+        # file costs one formatting, not a wrong result. (Sorting doubles the cost.)
+        text = json.dumps(ident, ensure_ascii=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def _resolved(self, style: Path) -> str:
+        if style not in self._resolved_styles:  # resolve() is a syscall per path part
+            self._resolved_styles[style] = str(Path(style).resolve())
+        return self._resolved_styles[style]
+
+    def _style_hash(self, style: Path) -> str:
+        if str(style) not in self._style_hashes:
+            try:
+                digest = hashlib.sha256(style.read_bytes()).hexdigest()
+            except OSError:
+                digest = "missing"
+            self._style_hashes[str(style)] = digest
+        return self._style_hashes[str(style)]
+
+    def _engine_identity(self) -> list:
+        if self._identity is None:
+            self._pandoc = self._pandoc or find_pandoc()
+            code = b"".join(path.read_bytes() for path in (WORKER, *_FORMATTING_CODE))
+            stat = self._pandoc.stat()
+            self._identity = [str(self._pandoc), stat.st_size, stat.st_mtime_ns, hashlib.sha256(code).hexdigest()]
+        return self._identity
+
+    def _cache_file(self, key: str) -> Path | None:
+        return None if self.cache_dir is None else self.cache_dir / "citations" / key[:2] / f"{key}.json"
+
+    def _lookup(self, key: str) -> FormattedCitations | None:
+        if key in self._memory:
+            return self._memory[key]
+        path = self._cache_file(key)
+        if path is None or not path.is_file():
+            return None
+        try:
+            result = _result_of(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError):
+            return None  # a corrupt or truncated cache file: format again
+        self._memory[key] = result
+        return result
+
+    def _store(self, key: str, result: FormattedCitations) -> None:
+        self._memory[key] = result
+        path = self._cache_file(key)
+        if path is None:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = {"clusters": list(result.clusters), "entries": [list(e) for e in result.entries]}
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, path)  # atomic: a reader never sees half a file
+
+    # --- the pandoc process ---
+
+    def _ask(self, payloads: list[dict]) -> list:
+        process = self._worker()
+        assert process.stdin is not None and process.stdout is not None
+        line = json.dumps({"requests": payloads}, ensure_ascii=False)
+        self.calls += 1
+        self.formatted += len(payloads)
+        timeout = TIMEOUT_BASE + TIMEOUT_PER_REQUEST * len(payloads)
+        watchdog = threading.Timer(timeout, process.kill)  # a hung pandoc ends readline()
+        watchdog.start()
+        try:
+            process.stdin.write(line + "\n")
+            process.stdin.flush()
+            answer = process.stdout.readline()
+        except (BrokenPipeError, OSError):
+            answer = ""
+        finally:
+            watchdog.cancel()
+        if not answer:
+            message = self._close_with_stderr()
+            raise RuntimeError(f"pandoc's citation worker stopped (after at most {timeout:.0f} s): {message}")
+        reply = json.loads(answer)
+        if "error" in reply:
+            raise RuntimeError(f"pandoc's citation worker failed: {reply['error']}")
+        results = reply.get("results")
+        if not isinstance(results, list) or len(results) != len(payloads):
+            raise RuntimeError("pandoc's citation worker replied with the wrong number of results")
+        return results
+
+    def _worker(self) -> subprocess.Popen[str]:
+        if self._process is None or self._process.poll() is not None:
+            pandoc = self._pandoc or find_pandoc()
+            self._pandoc = pandoc
+            # stderr to a file: pandoc's warnings must never fill a pipe and block it.
+            if self._stderr is not None:
+                self._stderr.close()
+            self._stderr = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
+            self._process = subprocess.Popen(
+                [str(pandoc), "lua", str(WORKER)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self._stderr,
+                text=True,
+                encoding="utf-8",
+                bufsize=1,
+            )
+            self.started += 1
+        return self._process
+
+    def _close_with_stderr(self) -> str:
+        err = ""
+        if self._stderr is not None:
+            self._stderr.seek(0)
+            err = self._stderr.read().strip()[-2000:]
+        self.close()
+        return err or "no message"
+

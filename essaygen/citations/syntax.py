@@ -1,0 +1,324 @@
+"""Pandoc's citation syntax as markdown-it inline rules.
+
+We parse citations ourselves (pandoc only formats them) so that every citation
+has the exact file line and column of its "@" for error messages, and unknown keys
+are caught before any formatting. The grammar, checked against pandoc 3.9, is in
+/work/shared/CITATIONS.md:
+
+    [see @a, p. 3; -@b]        a bracketed cluster (every ;-part needs a key)
+    @a  /  -@a  /  @a [p. 3]   in-text; a bracket right after it holds the suffix
+
+Each cluster found is appended to env["citations"] and rendered as the placeholder
+"\\x00C{n}\\x00" (n = its index in that list). markdown-it turns any NUL of the
+source into U+FFFD, so a placeholder cannot be forged by an editor.
+
+Where pandoc and the short grammar differ we follow pandoc, because an essay that
+pandoc would read one way must not be read another way here:
+- "not after a letter or digit" also excludes "." (pandoc's word characters), so
+  "x.@a" stays text;
+- between an in-text key and its "[suffix]" any spaces and one line break may stand;
+- prefixes and suffixes keep their Markdown (formatted by pandoc), with runs of
+  whitespace collapsed to one space, as pandoc's reader does.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_inline import StateInline
+
+from essaygen.mdsource import inline_position, line_tracking_plugin
+
+NORMAL = "normal"
+SUPPRESS_AUTHOR = "suppress-author"
+AUTHOR_IN_TEXT = "author-in-text"
+
+# pandoc's citeKey: key characters (CPython's \w is exactly str.isalnum() or "_"),
+# with single punctuation marks inside; "--" or a trailing "." ends the key.
+_KEY = re.compile(r"\w+(?:[:.#$%&\-+?<>~/]\w+)*")
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class CitationItem:
+    key: str
+    mode: str  # NORMAL | SUPPRESS_AUTHOR | AUTHOR_IN_TEXT
+    prefix: str
+    suffix: str  # raw, as pandoc keeps it: the locator is parsed by citeproc
+    line: int  # 1-based file position of the "@"
+    col: int
+
+
+@dataclass(frozen=True)
+class CitationCluster:
+    items: tuple[CitationItem, ...]
+    line: int  # 1-based file position of the cluster's first character
+    col: int
+
+
+def placeholder(index: int) -> str:
+    return f"\x00C{index}\x00"
+
+
+# --- keys -------------------------------------------------------------------
+
+
+def _is_word_char(ch: str) -> bool:
+    # pandoc's Str: a citation may not follow one ("word@key", "x.@a" stay text).
+    return ch.isalnum() or ch == "."
+
+
+def scan_key(src: str, pos: int, end: int) -> tuple[str, int] | None:
+    """The key starting at src[pos] (just after "@") and the index after it."""
+    if pos >= end:
+        return None
+    if src[pos] == "{":
+        return _scan_braced_key(src, pos, end)
+    found = _KEY.match(src, pos, end)
+    return (found.group(), found.end()) if found else None
+
+
+def _scan_braced_key(src: str, pos: int, end: int) -> tuple[str, int] | None:
+    depth = 0
+    for i in range(pos, end):
+        ch = src[i]
+        if ch.isspace():
+            return None
+        depth += ch == "{"
+        depth -= ch == "}"
+        if depth == 0:
+            return (src[pos + 1 : i], i + 1) if i > pos + 1 else None
+    return None
+
+
+def _key_start(src: str, pos: int, lower: int) -> tuple[str, int] | None:
+    """If a citation ("@" or "-@") may start at src[pos], its mode and the "@" index."""
+    if src[pos] == "@":
+        found = AUTHOR_IN_TEXT, pos
+    elif src.startswith("-@", pos):
+        found = SUPPRESS_AUTHOR, pos + 1
+    else:
+        return None
+    return None if pos > lower and _is_word_char(src[pos - 1]) else found
+
+
+# --- bracket scanning ---------------------------------------------------------
+
+
+def _skip_code_span(src: str, pos: int, end: int) -> int:
+    """Index after the code span opening at src[pos] (a backtick), or pos + run."""
+    run = pos
+    while run < end and src[run] == "`":
+        run += 1
+    ticks = src[pos:run]
+    i = run
+    while True:
+        i = src.find(ticks, i, end)
+        if i < 0:
+            return run  # no closing run: the backticks are literal
+        after = i + len(ticks)
+        if after >= end or src[after] != "`":
+            return after
+        while i < end and src[i] == "`":
+            i += 1
+
+
+def _segments(src: str, start: int, end: int) -> tuple[list[tuple[int, int]], int] | None:
+    """Split the bracket opening at src[start] into its ;-parts at depth 0.
+
+    Returns the parts as (begin, end) index pairs and the index of the closing
+    "]", or None when the bracket is not closed. Escapes and code spans are opaque.
+    """
+    parts: list[tuple[int, int]] = []
+    depth, begin, i = 0, start + 1, start + 1
+    while i < end:
+        ch = src[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "`":
+            i = _skip_code_span(src, i, end)
+            continue
+        if ch == "[":
+            depth += 1
+        elif ch == "]":
+            if depth == 0:
+                parts.append((begin, i))
+                return parts, i
+            depth -= 1
+        elif ch == ";" and depth == 0:
+            parts.append((begin, i))
+            begin = i + 1
+        i += 1
+    return None
+
+
+def _find_citation(src: str, begin: int, end: int) -> tuple[int, str, int, str, int] | None:
+    """The first citation in src[begin:end]: (start, mode, at, key, key_end)."""
+    i = begin
+    while i < end:
+        ch = src[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "`":
+            i = _skip_code_span(src, i, end)
+            continue
+        if ch in "-@":
+            found = _key_start(src, i, begin)
+            if found is not None:
+                mode, at = found
+                key = scan_key(src, at + 1, end)
+                if key is not None:
+                    return i, mode, at, key[0], key[1]
+        i += 1
+    return None
+
+
+def _clean_prefix(text: str) -> str:
+    return _SPACE.sub(" ", text).strip()
+
+
+def _clean_suffix(text: str) -> str:
+    # pandoc keeps one leading space ("[@a and x]" -> " and x") but trims the end.
+    return _SPACE.sub(" ", text).rstrip()
+
+
+# --- the inline rules -------------------------------------------------------
+
+
+def _item(state: StateInline, part: tuple[int, int], silent: bool) -> CitationItem | None:
+    """The citation in one ;-part of a bracket, or None if the part has no key.
+    In silent mode (markdown-it looking ahead) positions are not worked out."""
+    begin, end = part
+    found = _find_citation(state.src, begin, end)
+    if found is None:
+        return None
+    start, mode, at, key, key_end = found
+    line, col = (0, 0) if silent else inline_position(state, at)
+    return CitationItem(
+        key=key,
+        mode=SUPPRESS_AUTHOR if mode == SUPPRESS_AUTHOR else NORMAL,
+        prefix=_clean_prefix(state.src[begin:start]),
+        suffix=_clean_suffix(state.src[key_end:end]),
+        line=line,
+        col=col,
+    )
+
+
+def _bracketed_items(state: StateInline, start: int, silent: bool) -> tuple[list[CitationItem], int] | None:
+    segmented = _segments(state.src, start, state.posMax)
+    if segmented is None:
+        return None
+    parts, close = segmented
+    items = [_item(state, part, silent) for part in parts]
+    if any(item is None for item in items):
+        return None  # every ;-part needs a key, else the bracket is text
+    return [item for item in items if item is not None], close
+
+
+def _skip_spnl(src: str, pos: int, end: int) -> int:
+    """pandoc's spnl: spaces, at most one line break, spaces."""
+    while pos < end and src[pos] in " \t":
+        pos += 1
+    if pos < end and src[pos] == "\n":
+        pos += 1
+        while pos < end and src[pos] in " \t":
+            pos += 1
+    return pos
+
+
+def _in_text_locator(state: StateInline, pos: int, silent: bool) -> tuple[str, list[CitationItem], int] | None:
+    """`@key [suffix; @more]`: the suffix, further items and the index after "]"."""
+    src, end = state.src, state.posMax
+    open_ = _skip_spnl(src, pos, end)
+    if open_ >= end or src[open_] != "[" or src.startswith("[^", open_):
+        return None
+    segmented = _segments(src, open_, end)
+    if segmented is None:
+        return None
+    parts, close = segmented
+    rest = [_item(state, part, silent) for part in parts[1:]]
+    if any(item is None for item in rest):
+        return None
+    suffix = _clean_suffix(src[parts[0][0] : parts[0][1]])
+    return suffix, [item for item in rest if item is not None], close + 1
+
+
+def _push_cluster(state: StateInline, items: list[CitationItem], start: int, end: int, where: tuple[int, int]) -> None:
+    line, col = where
+    found: list[CitationCluster] = state.env.setdefault("citations", [])
+    token = state.push("citation", "", 0)
+    token.meta = {"index": len(found)}
+    token.content = state.src[start:end]
+    found.append(CitationCluster(items=tuple(items), line=line, col=col))
+
+
+def bracketed_rule(state: StateInline, silent: bool) -> bool:
+    start = state.pos
+    if state.src[start] != "[" or state.src.startswith("[^", start):
+        return False
+    parsed = _bracketed_items(state, start, silent)
+    if parsed is None:
+        return False
+    items, close = parsed
+    if not silent:
+        _push_cluster(state, items, start, close + 1, inline_position(state, start))
+    state.pos = close + 1
+    return True
+
+
+def in_text_rule(state: StateInline, silent: bool) -> bool:
+    # Tried at every "-" and "@" of every essay: the common failures return early.
+    src, start = state.src, state.pos
+    ch = src[start]
+    if ch == "@":
+        mode, at = AUTHOR_IN_TEXT, start
+    elif ch == "-" and src.startswith("-@", start):
+        mode, at = SUPPRESS_AUTHOR, start + 1
+    else:
+        return False
+    if start and _is_word_char(src[start - 1]):
+        return False
+    key = scan_key(src, at + 1, state.posMax)
+    if key is None:
+        return False
+    line, col = (0, 0) if silent else inline_position(state, at)
+    items, end = [CitationItem(key[0], mode, "", "", line, col)], key[1]
+    locator = _in_text_locator(state, end, silent)
+    if locator is not None:
+        suffix, rest, end = locator
+        items = [CitationItem(key[0], mode, "", suffix, line, col), *rest]
+    if not silent:
+        # "-@key" starts one column before its "@", on the same line.
+        _push_cluster(state, items, start, end, (line, col - (at - start)))
+    state.pos = end
+    return True
+
+
+def _render_citation(self, tokens, idx, options, env) -> str:  # noqa: ANN001 - markdown-it's signature
+    return placeholder(tokens[idx].meta["index"])
+
+
+def citation_plugin(md: MarkdownIt) -> None:
+    """Add pandoc-style citations; each cluster goes to env["citations"]."""
+    # After "link", so that [@smith](url) stays a link around an in-text citation.
+    md.inline.ruler.after("link", "citation_bracketed", bracketed_rule)
+    # Last: no other rule starts at "@" or "-", so it is only tried where all failed.
+    md.inline.ruler.push("citation_in_text", in_text_rule)
+    add_terminator = getattr(md.inline, "add_terminator_char", None)
+    if add_terminator is not None:  # markdown-it-py >= 4: "@", "-", "[" already stop text
+        for ch in "@-[":
+            add_terminator(ch)
+    md.add_render_rule("citation", _render_citation)
+
+
+def parse_citations(text: str) -> list[CitationCluster]:
+    """The citation clusters of a Markdown text, in order (for tests and tools)."""
+    md = MarkdownIt("commonmark").use(line_tracking_plugin).use(citation_plugin)
+    md.enable("table")
+    env: dict = {"path": "<text>", "line_offset": 0, "_body_lines": text.split("\n")}
+    md.parse(text, env)
+    return list(env.get("citations", []))

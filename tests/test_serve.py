@@ -1,0 +1,163 @@
+"""`essaygen serve` and incremental builds (issue 6)."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, run_cli, tree_bytes
+from essaygen.serve import resolve_request
+
+
+class Server:
+    """`essaygen serve --port 0` in a child process, with its printed URL."""
+
+    def __init__(self, site: Path, *args: str) -> None:
+        env = {k: v for k, v in os.environ.items() if k != "ESSAYGEN_DEBUG"}
+        self.proc = subprocess.Popen([sys.executable, "-m", "essaygen", "serve", str(site), "--port", "0", *args],
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO, env=env)
+        self.lines: list[str] = []
+        self.port = 0
+        threading.Thread(target=self._read, daemon=True).start()
+        deadline = time.monotonic() + 60
+        while not self.port and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert self.port, "serve printed no URL:\n" + "".join(self.lines)
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append(line)
+            if m := re.search(r"Serving on http://127\.0\.0\.1:(\d+)/", line):
+                self.port = int(m.group(1))
+
+    def get(self, path: str) -> tuple[int, str, str]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        conn.request("GET", path)
+        response = conn.getresponse()
+        body = response.read().decode("utf-8", "replace")
+        conn.close()
+        return response.status, response.getheader("Content-Type") or "", body
+
+    def events(self) -> "EventStream":
+        return EventStream(self.port)
+
+    def stop(self) -> int:
+        self.proc.send_signal(signal.SIGINT)
+        return self.proc.wait(timeout=20)
+
+
+class EventStream:
+    def __init__(self, port: int) -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.conn.request("GET", "/__livereload")
+        self.response = self.conn.getresponse()
+        assert self.response.getheader("Content-Type") == "text/event-stream"
+
+    def next_reload(self) -> str:
+        while True:
+            line = self.response.fp.readline().decode()
+            assert line, "the event stream closed"
+            if line.startswith("event: reload"):
+                return line
+
+
+def _wait_for(predicate, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+@pytest.fixture
+def server(sample_site: Path):  # type: ignore[no-untyped-def]
+    srv = Server(sample_site, "--as-of", "2026-11-22")
+    yield srv
+    if srv.proc.poll() is None:
+        srv.stop()
+
+
+def test_serve_reloads_on_edit_and_shows_problems_in_an_overlay(server: Server, sample_site: Path) -> None:
+    status, kind, body = server.get("/essays/evaluation/")
+    assert status == 200 and kind == "text/html; charset=utf-8"
+    assert "/__livereload" in body and "livereload-overlay" not in body
+    stream = server.events()
+    essay = sample_site / "content/essays/evaluation.md"
+    original = essay.read_text()
+    essay.write_text(original.replace("## ", "Freshly saved sentence.\n\n## ", 1))
+    stream.next_reload()
+    assert "Freshly saved sentence." in server.get("/essays/evaluation/")[2]
+
+    essay.write_text(original.replace("title:", "titel:", 1))
+    stream.next_reload()
+    body = server.get("/essays/evaluation/")[2]
+    assert "livereload-overlay" in body
+    assert "content/essays/evaluation.md:2:1: unknown key &#x27;titel&#x27; — did you mean &#x27;title&#x27;?" in body
+    assert "Freshly saved sentence." in body, "the last good build stays served"
+    assert "content/essays/evaluation.md:2:1" in "".join(server.lines), "the terminal shows the problem too"
+
+    essay.write_text(original)
+    stream.next_reload()
+    assert "livereload-overlay" not in server.get("/essays/evaluation/")[2]
+    assert server.stop() == 0
+
+
+def test_serve_answers_only_inside_the_output(server: Server) -> None:
+    for path in ("/../site.yaml", "/%2e%2e/site.yaml", "/essays/..%2f..%2fsite.yaml", "/..%5c..%5csite.yaml", "/%00", "/essays/"):
+        status, _, body = server.get(path)
+        if path == "/essays/":
+            assert status == 200
+        else:
+            assert status == 404, path
+            assert "base_url" not in body
+    assert server.get("/feed.xml")[1] == "application/atom+xml; charset=utf-8"
+    assert server.get("/media/lab-phases.svg")[1] == "image/svg+xml"
+    assert server.get("/assets/")[0] == 404, "no directory listings"
+
+
+def test_resolve_request_refuses_symlinks_out(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (tmp_path / "secret.txt").write_text("secret")
+    (out / "link.txt").symlink_to(tmp_path / "secret.txt")
+    (out / "page.html").write_text("ok")
+    assert resolve_request(out, "/link.txt") is None
+    assert resolve_request(out, "/page.html") == (out / "page.html").resolve()
+
+
+def test_a_warm_build_after_one_edit_renders_one_essay_and_matches_a_cold_build(sample_site: Path, tmp_path: Path) -> None:
+    warm = tmp_path / "warm"
+    first = run_cli("build", sample_site, "-o", warm, "--as-of", "2026-11-22")
+    assert "(8 rendered" in first.stdout, first.stdout
+    unchanged = run_cli("build", sample_site, "-o", warm, "--as-of", "2026-11-22")
+    assert "(0 rendered" in unchanged.stdout, unchanged.stdout
+    essay = sample_site / "content/essays/ways-of-working.md"
+    essay.write_text(essay.read_text() + "\nAn added closing sentence.\n")
+    second = run_cli("build", sample_site, "-o", warm, "--as-of", "2026-11-22")
+    assert "(1 rendered" in second.stdout, second.stdout
+    cold = tmp_path / "cold"
+    assert run_cli("build", sample_site, "-o", cold, "--as-of", "2026-11-22", "--no-cache").returncode == 0
+    assert tree_bytes(warm) == tree_bytes(cold)
+
+
+def test_a_corrupt_cache_entry_is_ignored(sample_site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert run_cli("build", sample_site, "-o", out, "--as-of", "2026-11-22").returncode == 0
+    before = tree_bytes(out)
+    for entry in (sample_site / ".essaygen-cache").rglob("*.json"):
+        entry.write_text(entry.read_text()[:-20] + "garbage")
+    result = run_cli("build", sample_site, "-o", out, "--as-of", "2026-11-22")
+    assert result.returncode == 0, result.stderr
+    assert "(8 rendered" in result.stdout
+    assert tree_bytes(out) == before
