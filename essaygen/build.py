@@ -11,13 +11,14 @@ all of them, before anything is written.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 from essaygen import __version__
-from essaygen.cache import BodyCache, FileDigests, cache_folder
+from essaygen.cache import BodyCache, FileDigests, cache_folder, cached_step, pages_digest
 from essaygen.clock import BadDate, parse_as_of
 from essaygen.config import SiteConfig, load_config
 from essaygen.content import Essay, Page, Source, parse_essay, parse_page, read_sources, slugify
@@ -61,6 +62,7 @@ class BuildResult:
     files: int
     stats: WriteStats | None
     rendered: int                           # bodies rendered (not taken from the cache)
+    timings: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -75,19 +77,51 @@ class Loaded:
     problems: tuple[Problem, ...]        # carried on, so one build reports every stage's problems
 
 
+class Stopwatch:
+    """Seconds spent per stage, for `build --timings` and the benchmarks."""
+
+    def __init__(self) -> None:
+        self.laps: list[tuple[str, float]] = []
+        self.last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps.append((name, now - self.last))
+        self.last = now
+
+
 def build(options: BuildOptions, now: datetime) -> BuildResult:
     root = options.root.absolute()
+    watch = Stopwatch()
     with build_lock(root, enabled=options.write and (root / "site.yaml").is_file()):
         loaded = load_site(root)
         as_of = resolve_as_of(options.as_of, loaded.config, now)
         schedule, problems = plan_schedule(loaded.config, loaded.essays, as_of, options.drafts, loaded.broken_slugs)
         if schedule is None:
             raise SiteError([*loaded.problems, *problems])
+        watch.lap("read and parse")
         site, extras, rendered, extra_files = render_site(root, loaded, schedule, options)
+        watch.lap("markdown, links, citations")
         files = list(plan_files(root, loaded, site, extras, extra_files))
-        finish = search_indexer(loaded.config) if options.write else None
-        stats = write_output(options.out or root / "output", files, finish) if options.write else None
-        return BuildResult(site, schedule, len(files), stats, rendered)
+        watch.lap("templates and feeds")
+        stats = None
+        if options.write:
+            cache = cache_folder(root, options.use_cache)
+            finish = search_indexer(loaded.config)
+            if finish is not None:
+                finish = cached_step(_timed(finish, watch), cache / "search" if cache else None, pages_digest(files), "pagefind")
+            stats = write_output(options.out or root / "output", files, finish, trash=cache / "trash" if cache else None)
+            watch.lap("write")
+        return BuildResult(site, schedule, len(files), stats, rendered, tuple(watch.laps))
+
+
+def _timed(step: Callable[[Path], None], watch: Stopwatch) -> Callable[[Path], None]:
+    def run(stage: Path) -> None:
+        watch.lap("write")
+        step(stage)
+        watch.lap("search index")
+
+    return run
 
 
 def resolve_as_of(value: str | datetime | None, config: SiteConfig, now: datetime) -> datetime:

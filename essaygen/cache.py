@@ -12,8 +12,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -120,6 +121,57 @@ def _cluster_from(data: dict[str, Any]) -> Any:
 
     items = tuple(CitationItem(**item) for item in data["items"])
     return CitationCluster(**{**data, "items": items})
+
+
+def pages_digest(files: Iterable[Any]) -> str:
+    """A hash of every HTML page of an output plan: what a search index is made from."""
+    digest = hashlib.sha256()
+    for item in files:
+        if item.path.endswith(".html") and item.data is not None:
+            digest.update(item.path.encode("utf-8") + b"\x00" + hashlib.sha256(item.data).digest())
+    return digest.hexdigest()
+
+
+def cached_step(step: Callable[[Path], None], folder: Path | None, key: str, produces: str) -> Callable[[Path], None]:
+    """Run `step` on a staged output only when its input changed; otherwise copy what
+    it produced last time (the folder `produces`, e.g. "pagefind"), after checking
+    every file against the digests saved with it: a damaged entry is never used."""
+    if folder is None:
+        return step
+
+    def run(stage: Path) -> None:
+        saved = folder / key
+        if _restore(saved / produces, saved / "manifest.json", stage / produces):
+            return
+        step(stage)
+        shutil.rmtree(folder, ignore_errors=True)  # one entry is enough: the last output's
+        _save(stage / produces, saved / produces, saved / "manifest.json")
+
+    return run
+
+
+def _tree_digests(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _restore(saved: Path, manifest: Path, dest: Path) -> bool:
+    try:
+        expected = json.loads(manifest.read_text("utf-8"))
+        if not saved.is_dir() or _tree_digests(saved) != expected:
+            return False
+        shutil.copytree(saved, dest)
+        return True
+    except (OSError, ValueError):
+        shutil.rmtree(dest, ignore_errors=True)
+        return False
+
+
+def _save(produced: Path, saved: Path, manifest: Path) -> None:
+    try:
+        shutil.copytree(produced, saved)
+        manifest.write_text(json.dumps(_tree_digests(saved), sort_keys=True), "utf-8")
+    except OSError:
+        pass  # a cache that cannot be written only costs time
 
 
 def cache_folder(root: Path, enabled: bool = True) -> Path | None:

@@ -30,6 +30,7 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("-o", "--output", type=Path, help="output folder (default: SITE/output)")
     build.add_argument("--drafts", action="store_true", help="also build drafts (marked noindex, with a banner)")
     build.add_argument("--no-cache", action="store_true", help="ignore and do not update .essaygen-cache/")
+    build.add_argument("--timings", action="store_true", help="print the seconds spent in each stage")
 
     check = commands.add_parser("check", help="every check of a build, writing nothing")
     _site_args(check)
@@ -126,6 +127,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     print(f"Built {len(result.site.essays)} essays ({result.rendered} rendered, the rest from the cache), "
           f"{result.files} files ({changed}) into {out} in {seconds:.2f} s")
     print(_release_line(result.schedule, result.site.config))
+    if args.timings:
+        for name, spent in result.timings:
+            print(f"  {name:<28} {spent:7.3f} s")
     return EXIT_OK
 
 

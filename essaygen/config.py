@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
@@ -16,6 +17,7 @@ from essaygen.schema import Field, check_keys, shown
 from essaygen.yamldoc import YamlDoc, parse_yaml
 
 CONFIG_NAME = "site.yaml"
+_WEB_ADDRESS = re.compile(r"(?:https?://[^\s/]|mailto:\S)", re.IGNORECASE)   # what a link may safely point at
 
 _AUTHOR = Field("map", keys={"name": Field("str", required=True, example="name: The Q Lab team"), "url": Field("str")})
 _WAVE = Field(
@@ -139,6 +141,7 @@ def _build(doc: YamlDoc, root: Path) -> tuple[SiteConfig | None, list[Problem]]:
     base_url = _base_url(doc, problems)
     series = {str(k): _series(doc, str(k), v, zone, problems) for k, v in (data.get("series") or {}).items()}
     problems += _series_names(doc, series)
+    problems += _author_urls(doc)
     entries = data.get("feed", {}).get("entries", 20)
     if entries < 1:
         problems.append(doc.problem(("feed", "entries"), "'entries' must be at least 1 — write e.g. `entries: 20`"))
@@ -155,7 +158,7 @@ def _build(doc: YamlDoc, root: Path) -> tuple[SiteConfig | None, list[Problem]]:
         timezone_name=zone_name,
         zone=zone,
         theme=str(data.get("theme") or "lab"),
-        authors=MappingProxyType({str(k): Author(str(k), str(v["name"]), v.get("url")) for k, v in (data.get("authors") or {}).items()}),
+        authors=MappingProxyType({str(k): Author(str(k), str(v["name"]), None if v.get("url") is None else str(v["url"])) for k, v in (data.get("authors") or {}).items()}),
         series=MappingProxyType(series),
         bibliography=(bib,) if isinstance(bib, str) else tuple(str(b) for b in bib),
         citation_style=str(citations.get("style") or "vancouver"),
@@ -182,6 +185,18 @@ def _base_url(doc: YamlDoc, problems: list[Problem]) -> str:
     if parts.query or parts.fragment:
         problems.append(doc.problem(("base_url",), "base_url must not have a query or fragment — remove what follows '?' or '#'"))
     return raw if raw.endswith("/") else raw + "/"
+
+
+def _author_urls(doc: YamlDoc) -> list[Problem]:
+    """An author's `url` becomes a link on every page: only web and mail addresses."""
+    problems = []
+    for key, author in (doc.data.get("authors") or {}).items():
+        url = author.get("url")
+        if url is None:
+            continue
+        if not _WEB_ADDRESS.match(str(url)):
+            problems.append(doc.problem(("authors", key, "url"), f"url '{shown(url)}' is not a web address — write e.g. `url: https://example.org/people/{shown(key)}`"))
+    return problems
 
 
 def _series_names(doc: YamlDoc, series: Mapping[str, SeriesConfig]) -> list[Problem]:

@@ -183,13 +183,13 @@ def _json_item(entry: FeedEntry) -> dict[str, object]:
 def plan_feeds(site: Site) -> Iterator[OutputFile]:
     config = site.config
     limit = config.feed_entries
-    entries = [make_entry(site, e) for e in site.essays if not e.draft][:limit]
+    entries = [make_entry(site, e) for e in [e for e in site.essays if not e.draft][:limit]]
     meta = feed_meta(site, entries, "", config.title, config.description, "")
     yield _checked("feed.xml", atom_xml(meta, entries))
     yield _checked("rss.xml", rss_xml(meta, entries, config.absolute(config.base_path + "rss.xml")))
     yield OutputFile("feed.json", json_feed(meta, entries, config.absolute(config.base_path + "feed.json")))
     for series in site.series:
-        chosen = [make_entry(site, e) for e in site.essays if e.series == series.key and not e.draft][:limit]
+        chosen = [make_entry(site, e) for e in [e for e in site.essays if e.series == series.key and not e.draft][:limit]]
         series_meta = feed_meta(site, chosen, series.path, series.title, series.description, series.path)
         yield _checked(series.path + "feed.xml", atom_xml(series_meta, chosen))
 

@@ -15,6 +15,7 @@ import filecmp
 import os
 import shutil
 import signal
+import subprocess
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -44,9 +45,15 @@ def safe_relative(path: str) -> PurePosixPath:
     return pure
 
 
-def write_output(out: Path, files: Iterable[OutputFile], finish: Callable[[Path], None] | None = None) -> WriteStats:
+def write_output(
+    out: Path, files: Iterable[OutputFile], finish: Callable[[Path], None] | None = None, trash: Path | None = None
+) -> WriteStats:
     """Write `files` beside `out`, let `finish` complete the staged folder (the search
-    index), then swap it in. Any exception leaves `out` untouched."""
+    index), then swap it in. Any exception leaves `out` untouched.
+
+    The previous output is moved into `trash` (inside the cache) and deleted by a
+    background process: removing thousands of files is slow, and nobody waits for it.
+    """
     out = out.absolute()
     out.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_stages(out)
@@ -56,9 +63,28 @@ def write_output(out: Path, files: Iterable[OutputFile], finish: Callable[[Path]
         if finish is not None:
             finish(stage)
         _swap(stage, out)
+        _discard(stage, trash)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     return stats
+
+
+def _discard(folder: Path, trash: Path | None) -> None:
+    """Delete a folder without waiting: move it into `trash`, remove it in the background."""
+    if trash is None or not folder.exists():
+        return
+    try:
+        trash.mkdir(parents=True, exist_ok=True)
+        target = Path(tempfile.mkdtemp(dir=trash))
+        os.rename(folder, target / "old")
+    except OSError:
+        return  # another file system: the caller removes it in the foreground
+    rm = shutil.which("rm")
+    if rm:
+        subprocess.Popen([rm, "-rf", str(trash)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, start_new_session=True)
+    else:
+        shutil.rmtree(trash, ignore_errors=True)
 
 
 def _fill(stage: Path, old: Path, files: Iterable[OutputFile]) -> WriteStats:

@@ -111,6 +111,23 @@ class SeriesView:
     def path(self) -> str:
         return series_dir(self.key)
 
+    def nearby(self, current: str | None = None, limit: int = 12) -> tuple[EssayView, ...]:
+        """At most `limit` released parts around `current` (the latest when None): an
+        essay page lists its neighbours, never all 1,000 parts of a long series."""
+        if len(self.parts) <= limit:
+            return self.parts
+        slugs = [e.slug for e in self.parts]
+        at = slugs.index(current) if current in slugs else len(slugs) - 1
+        start = max(0, min(at - limit // 2, len(slugs) - limit))
+        return self.parts[start : start + limit]
+
+    def soon(self, limit: int = 6) -> tuple[Teaser, ...]:
+        return self.teasers[:limit]
+
+    @property
+    def truncated(self) -> bool:
+        return len(self.parts) > 12 or len(self.teasers) > 6
+
 
 @dataclass(frozen=True)
 class CollectionReference:
