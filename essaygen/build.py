@@ -17,6 +17,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
+import jinja2
+
 from essaygen import __version__
 from essaygen.cache import BodyCache, FileDigests, cache_folder, cached_step, pages_digest
 from essaygen.clock import BadDate, parse_as_of
@@ -26,13 +28,14 @@ from essaygen.lock import build_lock
 from essaygen.markdown import LinkTarget, RenderContext, RenderedBody, published_path, resolve_links
 from essaygen.mdrules import resolve_local
 from essaygen.output import WriteStats, write_output
-from essaygen.pages import EssayExtras, OutputFile, plan_pages
+from essaygen.pages import EssayExtras, EssayPages, OutputFile, plan_pages
+from essaygen.pagecache import PageCache, chrome_digest, essay_pages_cacheable
 from essaygen.problems import Problem, SiteError, raise_if
 from essaygen.render_pool import render_bodies
 from essaygen.schedule import DRAFT, Planned, Schedule, plan_schedule
 from essaygen.search import search_indexer
 from essaygen.site import EssayView, PageView, Site, assemble_site, make_tags
-from essaygen.themes import Theme, find_theme, make_environment
+from essaygen.themes import Theme, find_theme, make_environment, theme_digest
 from essaygen.urls import essay_dir, page_dir
 
 
@@ -102,7 +105,7 @@ def build(options: BuildOptions, now: datetime) -> BuildResult:
         watch.lap("read and parse")
         site, extras, rendered, extra_files = render_site(root, loaded, schedule, options)
         watch.lap("markdown, links, citations")
-        files = list(plan_files(root, loaded, site, extras, extra_files))
+        files = list(plan_files(root, loaded, site, extras, extra_files, options))
         watch.lap("templates and feeds")
         stats = None
         if options.write:
@@ -182,7 +185,7 @@ def _duplicate(first: Essay | Page, second: Essay | Page) -> Problem:
     here, other = second, first
     if not _explicit_slug(second) and _explicit_slug(first):
         here, other = first, second
-    line, col = here.doc.where(("slug",), key=True) if _explicit_slug(here) else (1, 1)  # type: ignore[union-attr]
+    line, col = here.doc.where(("slug",)) if _explicit_slug(here) else (1, 1)  # type: ignore[union-attr]
     how = "" if _explicit_slug(here) else f" (made from the file name '{Path(here.source).stem}')"
     return Problem(here.source, line, col, f"slug '{here.slug}'{how} is also used by {other.source} — give one of them another `slug:`")
 
@@ -306,11 +309,11 @@ def _essay_view(planned: Planned, body: RenderedBody, html: str, image: str | No
 
 # ---------------------------------------------------------------- output files
 
-def plan_files(root: Path, loaded: Loaded, site: Site, extras: dict[str, EssayExtras], extra_files: Sequence[OutputFile]) -> Iterator[OutputFile]:
+def plan_files(root: Path, loaded: Loaded, site: Site, extras: dict[str, EssayExtras], extra_files: Sequence[OutputFile], options: BuildOptions) -> Iterator[OutputFile]:
     assert loaded.theme is not None  # a missing theme is a problem reported before this stage
     env = make_environment(root, loaded.theme)
     env.globals["generator"] = f"essaygen {__version__}"
-    yield from plan_pages(site, env, extras)
+    yield from plan_pages(site, env, extras, _essay_pages(root, loaded, site, env, options))
     yield from extra_files
     from essaygen.feeds import plan_feeds
     from essaygen.discovery import plan_discovery
@@ -324,6 +327,14 @@ def plan_files(root: Path, loaded: Loaded, site: Site, extras: dict[str, EssayEx
         bundle = essays[view.source].bundle
         if bundle:
             yield from _copies(root / bundle, view.path, skip_markdown=True)
+
+
+def _essay_pages(root: Path, loaded: Loaded, site: Site, env: jinja2.Environment, options: BuildOptions) -> EssayPages:
+    folder = cache_folder(root, options.use_cache)
+    workers = options.jobs or min(os.cpu_count() or 1, 8)
+    if folder is None or loaded.theme is None or not essay_pages_cacheable(env):
+        return EssayPages(workers=workers)
+    return EssayPages(PageCache(folder, writable=options.write), chrome_digest(site, theme_digest(root, loaded.theme)), workers)
 
 
 def _copies(folder: Path, prefix: str, skip_markdown: bool = False) -> Iterator[OutputFile]:

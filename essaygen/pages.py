@@ -33,12 +33,20 @@ class EssayExtras:
     jsonld_citations: tuple[str, ...] = ()
 
 
-def plan_pages(site: Site, env: jinja2.Environment, extras: dict[str, EssayExtras] | None = None) -> Iterator[OutputFile]:
+@dataclass(frozen=True)
+class EssayPages:
+    """How essay pages are rendered: through the page cache when the theme allows it."""
+
+    cache: Any = None              # a pagecache.PageCache, or None
+    chrome: str = ""               # pagecache.chrome_digest of this build
+    workers: int = 1               # processes for rendering the pages not in the cache
+
+
+def plan_pages(site: Site, env: jinja2.Environment, extras: dict[str, EssayExtras] | None = None, essay_pages: EssayPages = EssayPages()) -> Iterator[OutputFile]:
     extras = extras or {}
     yield _page(site, env, "home.html", "", _home_head(site), {})
     yield _page(site, env, "essays.html", "essays/", _head(site, "All essays", site.config.description, "essays/"), {"essays": site.essays})
-    for essay in site.essays:
-        yield _essay_page(site, env, essay, extras.get(essay.slug, EssayExtras()))
+    yield from render_essay_pages(site, env, extras, essay_pages)
     for series in site.series:
         yield _page(site, env, "series.html", series.path, _series_head(site, series), {"series": series})
     yield _page(site, env, "references.html", "references/", _head(site, "References", "Every work cited in " + site.config.title, "references/"), {"references": site.references})
@@ -86,7 +94,54 @@ def base_context(site: Site, folder: str, head: Head, root_relative: bool = Fals
     }
 
 
-def _essay_page(site: Site, env: jinja2.Environment, essay: EssayView, extras: EssayExtras) -> OutputFile:
+# Below this many pages to render, starting processes costs more than it saves.
+PARALLEL_PAGES = 48
+_shared: tuple[Site, jinja2.Environment, dict[str, EssayExtras]] | None = None
+
+
+def render_essay_pages(site: Site, env: jinja2.Environment, extras: dict[str, EssayExtras], how: EssayPages) -> list[OutputFile]:
+    """Every essay page: from the page cache, else rendered (on every core when many)."""
+    series_of = {s.key: s for s in site.series}
+    keys: list[str | None] = [None] * len(site.essays)
+    pages: list[OutputFile | None] = [None] * len(site.essays)
+    if how.cache is not None:
+        from essaygen.pagecache import essay_page_key
+
+        for i, essay in enumerate(site.essays):
+            keys[i] = essay_page_key(how.chrome, essay, series_of.get(essay.series or ""), extras.get(essay.slug, EssayExtras()))
+            found = how.cache.get(keys[i])
+            if found is not None:
+                pages[i] = OutputFile(essay.path + "index.html", found)
+    missing = [i for i, page in enumerate(pages) if page is None]
+    for i, page in zip(missing, _render_many(site, env, extras, missing, how.workers)):
+        pages[i] = page
+        if how.cache is not None and page.data is not None:
+            how.cache.put(keys[i], page.data)
+    return [p for p in pages if p is not None]
+
+
+def _render_many(site: Site, env: jinja2.Environment, extras: dict[str, EssayExtras], indexes: list[int], workers: int) -> list[OutputFile]:
+    global _shared
+    _shared = (site, env, extras)
+    if workers <= 1 or len(indexes) < PARALLEL_PAGES:
+        return [_render_index(i) for i in indexes]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # Forked workers inherit the site and the templates: only indexes go out, bytes come back.
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        return list(pool.map(_render_index, indexes, chunksize=max(1, len(indexes) // (workers * 8))))
+
+
+def _render_index(i: int) -> OutputFile:
+    assert _shared is not None
+    site, env, extras = _shared
+    essay = site.essays[i]
+    series = next((s for s in site.series if s.key == essay.series), None)
+    return _render_essay_page(site, env, essay, extras.get(essay.slug, EssayExtras()), series)
+
+
+def _render_essay_page(site: Site, env: jinja2.Environment, essay: EssayView, extras: EssayExtras, series: SeriesView | None) -> OutputFile:
     config = site.config
     head = Head(
         title=f"{essay.title} | {config.title}",
@@ -101,7 +156,6 @@ def _essay_page(site: Site, env: jinja2.Environment, essay: EssayView, extras: E
         published=essay.release.astimezone(config.zone).isoformat(timespec="seconds"),
         modified=essay.modified.astimezone(config.zone).isoformat(timespec="seconds"),
     )
-    series = next((s for s in site.series if s.key == essay.series), None)
     return _page(site, env, "essay.html", essay.path, head, {"essay": essay, "series": series})
 
 

@@ -339,9 +339,6 @@ def test_problems_of_every_stage_are_reported_together(tmp_path: Path) -> None:
     assert_problems(result, "content/essays/a-typo.md:4:1: unknown key 'seires'", "content/essays/b-link.md:6:5: link to 'nowhere.md'")
 
 
-@pytest.mark.xfail(reason="bug: a duplicate slug is reported at the file that sorts second; when that file has no `slug:` "
-                   "the problem points at line 2:1 of an innocent file instead of the `slug:` that causes the clash",
-                   strict=True)
 def test_duplicate_slug_points_at_the_slug_key(tmp_path: Path) -> None:
     site = make_site(tmp_path / "site", {
         "content/essays/a-survey-results.md": essay("Survey results", "slug: decision-making\ndate: 2018-01-01\n"),
