@@ -20,7 +20,7 @@ from pathlib import Path
 import jinja2
 
 from essaygen import __version__
-from essaygen.cache import BodyCache, FileDigests, cache_folder, cached_step, pages_digest
+from essaygen.cache import BodyCache, FileDigests, PagesDigest, cache_folder, cached_step
 from essaygen.clock import BadDate, parse_as_of
 from essaygen.config import SiteConfig, load_config
 from essaygen.content import Essay, Page, Source, parse_essay, parse_page, read_sources, slugify
@@ -56,6 +56,7 @@ class BuildOptions:
     write: bool = True                      # False for `check`
     use_cache: bool = True
     jobs: int = 0                           # worker processes; 0 chooses
+    search: bool = True                     # build the search index (serve skips it)
 
 
 @dataclass(frozen=True)
@@ -105,22 +106,26 @@ def build(options: BuildOptions, now: datetime) -> BuildResult:
         watch.lap("read and parse")
         site, extras, rendered, extra_files = render_site(root, loaded, schedule, options)
         watch.lap("markdown, links, citations")
-        files = list(plan_files(root, loaded, site, extras, extra_files, options))
-        watch.lap("templates and feeds")
+        # Files stream from the templates to the disk: a 5,000-essay site never holds
+        # every page in memory at once.
+        files = PagesDigest(plan_files(root, loaded, site, extras, extra_files, options))
         stats = None
         if options.write:
             cache = cache_folder(root, options.use_cache)
-            finish = search_indexer(loaded.config)
+            finish = search_indexer(loaded.config) if options.search else None
             if finish is not None:
-                finish = cached_step(_timed(finish, watch), cache / "search" if cache else None, pages_digest(files), "pagefind")
+                finish = cached_step(_timed(finish, watch), cache / "search" if cache else None, files.digest, "pagefind")
             stats = write_output(options.out or root / "output", files, finish, trash=cache / "trash" if cache else None)
-            watch.lap("write")
-        return BuildResult(site, schedule, len(files), stats, rendered, tuple(watch.laps))
+        else:
+            for _ in files:  # templates and feeds are checked too
+                pass
+        watch.lap("templates, feeds, write" if options.write else "templates and feeds")
+        return BuildResult(site, schedule, files.count, stats, rendered, tuple(watch.laps))
 
 
 def _timed(step: Callable[[Path], None], watch: Stopwatch) -> Callable[[Path], None]:
     def run(stage: Path) -> None:
-        watch.lap("write")
+        watch.lap("templates, feeds, write")
         step(stage)
         watch.lap("search index")
 

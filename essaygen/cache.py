@@ -14,7 +14,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -123,16 +123,27 @@ def _cluster_from(data: dict[str, Any]) -> Any:
     return CitationCluster(**{**data, "items": items})
 
 
-def pages_digest(files: Iterable[Any]) -> str:
-    """A hash of every HTML page of an output plan: what a search index is made from."""
-    digest = hashlib.sha256()
-    for item in files:
-        if item.path.endswith(".html") and item.data is not None:
-            digest.update(item.path.encode("utf-8") + b"\x00" + hashlib.sha256(item.data).digest())
-    return digest.hexdigest()
+class PagesDigest:
+    """Passes output files through, hashing every HTML page on the way: the key of
+    the search index, which is made from exactly those pages."""
+
+    def __init__(self, files: Iterable[Any]) -> None:
+        self.files = files
+        self.hash = hashlib.sha256()
+        self.count = 0
+
+    def __iter__(self) -> Iterator[Any]:
+        for item in self.files:
+            self.count += 1
+            if item.path.endswith(".html") and item.data is not None:
+                self.hash.update(item.path.encode("utf-8") + b"\x00" + hashlib.sha256(item.data).digest())
+            yield item
+
+    def digest(self) -> str:
+        return self.hash.hexdigest()
 
 
-def cached_step(step: Callable[[Path], None], folder: Path | None, key: str, produces: str) -> Callable[[Path], None]:
+def cached_step(step: Callable[[Path], None], folder: Path | None, key: Callable[[], str], produces: str) -> Callable[[Path], None]:
     """Run `step` on a staged output only when its input changed; otherwise copy what
     it produced last time (the folder `produces`, e.g. "pagefind"), after checking
     every file against the digests saved with it: a damaged entry is never used."""
@@ -140,7 +151,7 @@ def cached_step(step: Callable[[Path], None], folder: Path | None, key: str, pro
         return step
 
     def run(stage: Path) -> None:
-        saved = folder / key
+        saved = folder / key()
         if _restore(saved / produces, saved / "manifest.json", stage / produces):
             return
         step(stage)

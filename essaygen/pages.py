@@ -99,7 +99,7 @@ PARALLEL_PAGES = 48
 _shared: tuple[Site, jinja2.Environment, dict[str, EssayExtras]] | None = None
 
 
-def render_essay_pages(site: Site, env: jinja2.Environment, extras: dict[str, EssayExtras], how: EssayPages) -> list[OutputFile]:
+def render_essay_pages(site: Site, env: jinja2.Environment, extras: dict[str, EssayExtras], how: EssayPages) -> Iterator[OutputFile]:
     """Every essay page: from the page cache, else rendered (on every core when many)."""
     series_of = {s.key: s for s in site.series}
     keys: list[str | None] = [None] * len(site.essays)
@@ -113,24 +113,25 @@ def render_essay_pages(site: Site, env: jinja2.Environment, extras: dict[str, Es
             if found is not None:
                 pages[i] = OutputFile(essay.path + "index.html", found)
     missing = [i for i, page in enumerate(pages) if page is None]
+    yield from (p for p in pages if p is not None)
     for i, page in zip(missing, _render_many(site, env, extras, missing, how.workers)):
-        pages[i] = page
         if how.cache is not None and page.data is not None:
             how.cache.put(keys[i], page.data)
-    return [p for p in pages if p is not None]
+        yield page
 
 
-def _render_many(site: Site, env: jinja2.Environment, extras: dict[str, EssayExtras], indexes: list[int], workers: int) -> list[OutputFile]:
+def _render_many(site: Site, env: jinja2.Environment, extras: dict[str, EssayExtras], indexes: list[int], workers: int) -> Iterator[OutputFile]:
     global _shared
     _shared = (site, env, extras)
     if workers <= 1 or len(indexes) < PARALLEL_PAGES:
-        return [_render_index(i) for i in indexes]
+        yield from (_render_index(i) for i in indexes)
+        return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     # Forked workers inherit the site and the templates: only indexes go out, bytes come back.
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        return list(pool.map(_render_index, indexes, chunksize=max(1, len(indexes) // (workers * 8))))
+        yield from pool.map(_render_index, indexes, chunksize=max(1, min(32, len(indexes) // (workers * 8))))
 
 
 def _render_index(i: int) -> OutputFile:

@@ -241,7 +241,8 @@ def serve(root: Path, port: int, as_of: str | None, drafts: bool, out: Path | No
     # A preview never overwrites the deployable output/: drafts may be in it.
     out = (out or root / ".essaygen-cache" / "serve").absolute()
     state = LiveState()
-    options = BuildOptions(root, out=out, as_of=as_of, drafts=drafts)
+    # No search index while editing: re-indexing on every save would cost seconds.
+    options = BuildOptions(root, out=out, as_of=as_of, drafts=drafts, search=False)
 
     def run_build() -> None:
         started = time.perf_counter()

@@ -212,6 +212,18 @@ def _reader_problem(exc: yaml.reader.ReaderError, path: str, offset: int, text: 
     return Problem(path, line, col, f"the control character U+{code:04X} cannot be in YAML — delete it (most editors do not show it)")
 
 
+_LINE_SEPARATOR = re.compile("[\x85\u2028\u2029]")
+
+
+@dataclass(frozen=True)
+class _At:
+    """A position given by its character index, like a YAML mark."""
+
+    index: int
+    line: int = 0
+    column: int = 0
+
+
 class _Lines:
     """File positions from YAML marks.
 
@@ -246,6 +258,12 @@ class _Lines:
 def _syntax_problem(exc: yaml.MarkedYAMLError, path: str, offset: int, text: str = "") -> Problem:
     mark = exc.problem_mark or exc.context_mark
     lines = _Lines(text)
+    separator = _LINE_SEPARATOR.search(text)
+    if separator and mark is not None and separator.start() < getattr(mark, "index", len(text)):
+        # YAML ends a line at U+0085, U+2028 and U+2029, which editors do not show.
+        line, col = lines.position(_At(separator.start()), offset)
+        code = ord(separator.group())
+        return Problem(path, line, col, f"an invisible line separator (U+{code:04X}) splits this line for YAML — delete it, or put the text in quotes")
     line, col = lines.position(mark, offset)
     what = exc.problem or exc.context or "invalid YAML"
     if "expected a single document" in str(exc) or "but found another document" in str(exc):
