@@ -21,7 +21,11 @@ def sitemap_urls(site: Site) -> list[tuple[str, datetime | None]]:
     urls += [(f"authors/{key}/", max(e.modified for e in essays)) for key, (_, essays) in site.authors.items()]
     urls += [("tags/", newest), ("references/", newest)]
     urls += [(p.path, None) for p in site.pages if not p.draft]
-    return sorted(set(urls), key=lambda u: u[0])
+    unique = {}
+    for path, modified in urls:  # one entry per page, whatever listed it
+        if path not in unique or (modified and (unique[path] is None or modified > unique[path])):
+            unique[path] = modified
+    return sorted(unique.items())
 
 
 def sitemap_xml(site: Site) -> bytes:

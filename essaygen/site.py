@@ -216,11 +216,15 @@ def _series_view(config: SiteConfig, key: str, essays: Sequence[EssayView], sche
 
 
 def _by_tag(essays: Sequence[EssayView]) -> dict[Tag, tuple[EssayView, ...]]:
-    found: dict[Tag, list[EssayView]] = defaultdict(list)
-    for essay in essays:
+    """One page per tag slug: "Markdown" and "markdown" are one topic, named as the
+    oldest essay wrote it (a name that does not change when new essays arrive)."""
+    found: dict[str, list[EssayView]] = defaultdict(list)
+    names: dict[str, str] = {}
+    for essay in reversed(essays):  # oldest first
         for tag in essay.tags:
-            found[tag].append(essay)
-    return {tag: tuple(found[tag]) for tag in sorted(found, key=lambda t: t.slug)}
+            names.setdefault(tag.slug, tag.name)
+            found[tag.slug].insert(0, essay)
+    return {Tag(names[slug], slug): tuple(found[slug]) for slug in sorted(found)}
 
 
 def _by_author(essays: Sequence[EssayView]) -> dict[str, tuple[Author, tuple[EssayView, ...]]]:
