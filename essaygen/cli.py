@@ -80,6 +80,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("essaygen: stopped", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader of our output went away (`essaygen schedule | head`): not an error.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except Exception as exc:  # noqa: BLE001 - the last line of defence for invariant 5
         if os.environ.get("ESSAYGEN_DEBUG"):
             raise

@@ -31,7 +31,7 @@ try:  # the citation syntax lives in its own package
 except ImportError:  # pragma: no cover - during bootstrap only
     citation_plugin = None  # type: ignore[assignment]
 
-ENGINE_VERSION = "md-2"
+ENGINE_VERSION = "md-3"
 _PLACEHOLDER = re.compile(r"\x00([LE])(\d+)\x00")
 
 
@@ -69,7 +69,7 @@ class RenderedBody:
 
 @lru_cache(maxsize=4)
 def make_parser(unsafe_html: bool) -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": unsafe_html, "typographer": True, "quotes": "“”‘’"})
+    md = MarkdownIt("commonmark", {"html": unsafe_html, "typographer": True, "quotes": "“”‘’", "xhtmlOut": False})
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
     md.validateLink = mdrules.safe_link  # type: ignore[method-assign]
     md.use(line_tracking_plugin).use(footnote_plugin).use(mdrules.positions_plugin)

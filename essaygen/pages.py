@@ -9,6 +9,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from essaygen.search import search_available
 from essaygen.metadata import Head, article_ld, collection_ld, format_date, json_ld, website_ld
 from essaygen.site import EssayView, PageView, SeriesView, Site, Tag
 from essaygen.urls import relative_url
@@ -59,6 +60,8 @@ def plan_pages(site: Site, env: jinja2.Environment, extras: dict[str, EssayExtra
     for page in site.pages:
         yield _page(site, env, "page.html", page.path, _head(site, page.title, page.summary or site.config.description, page.path, noindex=page.draft), {"page": page})
     yield _page(site, env, "404.html", "404.html", _head(site, "Page not found", "This page does not exist.", "404.html", noindex=True), {}, root_relative=True)
+    if search_available(site.config):
+        yield _page(site, env, "search.html", "search/", _head(site, "Search", "Search the essays of " + site.config.title, "search/", noindex=True), {})
 
 
 def render_template(site: Site, env: jinja2.Environment, template: str, path: str, head: Head, extra: dict[str, Any], root_relative: bool = False) -> str:
@@ -89,6 +92,7 @@ def base_context(site: Site, folder: str, head: Head, root_relative: bool = Fals
         "date": lambda moment: format_date(moment, config.language, config.zone),
         "iso": lambda moment: moment.astimezone(config.zone).isoformat(timespec="seconds"),
         "feeds": FEEDS,
+        "search_available": search_available(config),
         "draft_mode": site.drafts,
         "html": Markup,
     }

@@ -1,0 +1,1 @@
+"""Helpers for the browser and HTML-validity tests: build the sample, serve it, find tools."""
