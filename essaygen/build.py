@@ -29,7 +29,7 @@ from essaygen.markdown import LinkTarget, RenderContext, RenderedBody, published
 from essaygen.mdrules import resolve_local
 from essaygen.output import WriteStats, write_output
 from essaygen.pages import EssayExtras, EssayPages, OutputFile, plan_pages
-from essaygen.pagecache import PageCache, chrome_digest, essay_pages_cacheable
+from essaygen.pagecache import PageCache, chrome_digest, essay_pages_cacheable, listing_digest
 from essaygen.problems import Problem, SiteError, raise_if
 from essaygen.render_pool import render_bodies
 from essaygen.schedule import DRAFT, Planned, Schedule, plan_schedule
@@ -339,7 +339,8 @@ def _essay_pages(root: Path, loaded: Loaded, site: Site, env: jinja2.Environment
     workers = options.jobs or min(os.cpu_count() or 1, 8)
     if folder is None or loaded.theme is None or not essay_pages_cacheable(env):
         return EssayPages(workers=workers)
-    return EssayPages(PageCache(folder, writable=options.write), chrome_digest(site, theme_digest(root, loaded.theme)), workers)
+    chrome = chrome_digest(site, theme_digest(root, loaded.theme))
+    return EssayPages(PageCache(folder, writable=options.write), chrome, workers, listing_digest(site, env, chrome))
 
 
 def _copies(folder: Path, prefix: str, skip_markdown: bool = False) -> Iterator[OutputFile]:

@@ -144,9 +144,10 @@ class PagesDigest:
 
 
 def cached_step(step: Callable[[Path], None], folder: Path | None, key: Callable[[], str], produces: str) -> Callable[[Path], None]:
-    """Run `step` on a staged output only when its input changed; otherwise copy what
-    it produced last time (the folder `produces`, e.g. "pagefind"), after checking
-    every file against the digests saved with it: a damaged entry is never used."""
+    """Run `step` on a staged output only when its input changed; otherwise hard-link
+    what it produced last time (the folder `produces`, e.g. "pagefind"), after checking
+    every file's size and modification time against the manifest saved with it: a
+    damaged or edited entry (in the cache or, through the links, in an output) is never used."""
     if folder is None:
         return step
 
@@ -161,16 +162,21 @@ def cached_step(step: Callable[[Path], None], folder: Path | None, key: Callable
     return run
 
 
-def _tree_digests(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+def _tree_state(folder: Path) -> dict[str, list[int]]:
+    found = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            info = path.stat()
+            found[path.relative_to(folder).as_posix()] = [info.st_size, info.st_mtime_ns]
+    return found
 
 
 def _restore(saved: Path, manifest: Path, dest: Path) -> bool:
     try:
         expected = json.loads(manifest.read_text("utf-8"))
-        if not saved.is_dir() or _tree_digests(saved) != expected:
+        if not saved.is_dir() or _tree_state(saved) != expected:
             return False
-        shutil.copytree(saved, dest)
+        shutil.copytree(saved, dest, copy_function=os.link)
         return True
     except (OSError, ValueError):
         shutil.rmtree(dest, ignore_errors=True)
@@ -179,10 +185,10 @@ def _restore(saved: Path, manifest: Path, dest: Path) -> bool:
 
 def _save(produced: Path, saved: Path, manifest: Path) -> None:
     try:
-        shutil.copytree(produced, saved)
-        manifest.write_text(json.dumps(_tree_digests(saved), sort_keys=True), "utf-8")
+        shutil.copytree(produced, saved, copy_function=os.link)
+        manifest.write_text(json.dumps(_tree_state(saved), sort_keys=True), "utf-8")
     except OSError:
-        pass  # a cache that cannot be written only costs time
+        shutil.rmtree(saved, ignore_errors=True)  # a cache that cannot be written only costs time
 
 
 def cache_folder(root: Path, enabled: bool = True) -> Path | None:

@@ -91,13 +91,16 @@ def _fill(stage: Path, old: Path, files: Iterable[OutputFile]) -> WriteStats:
     written = unchanged = 0
     die_after = int(os.environ.get("ESSAYGEN_TEST_KILL_AFTER_FILES", "0") or 0)
     seen: set[str] = set()
+    folders: set[PurePosixPath] = set()
     for n, item in enumerate(files, 1):
         rel = safe_relative(item.path)
         if str(rel) in seen:
             continue
         seen.add(str(rel))
         target = stage / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if rel.parent not in folders:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            folders.add(rel.parent)
         if _reuse(old / rel, target, item):
             unchanged += 1
         else:

@@ -87,6 +87,78 @@ def _listed(essay: EssayView) -> tuple[object, ...]:
     return (essay.slug, essay.title, essay.subtitle, essay.summary, essay.part, essay.total, essay.release, essay.words, essay.path)
 
 
+# Templates of pages that list essays; what they may read of an essay without
+# making every body part of their key.
+LISTING_TEMPLATES = ("home.html", "essays.html", "series.html", "tags.html", "tag.html", "author.html", "references.html", "page.html", "404.html", "search.html")
+BODY_ATTRIBUTES = frozenset({"body_html", "references_html", "cite_html", "headings", "cited_keys", "as_of"})
+
+
+def _attributes_read(env: jinja2.Environment, names: tuple[str, ...]) -> set[str] | None:
+    """Every attribute name the templates (and what they include) read; None if unknowable."""
+    found: set[str] = set()
+    seen: set[str] = set()
+    todo = [n for n in names if _exists(env, n)]
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        try:
+            tree = env.parse(env.loader.get_source(env, current)[0]) if env.loader else None
+        except jinja2.TemplateError:
+            return None
+        if tree is None:
+            return None
+        found |= {n.attr for n in tree.find_all(nodes.Getattr) if not _of_a_page(n.node)}
+        for ref in meta.find_referenced_templates(tree):
+            if ref is None:
+                return None
+            todo.append(ref)
+    return found
+
+
+def _of_a_page(node: nodes.Node) -> bool:
+    """`page.x` and `site.home.x`: standalone pages, whose text is in the key anyway."""
+    if isinstance(node, nodes.Name):
+        return node.name == "page"
+    return isinstance(node, nodes.Getattr) and node.attr == "home" and isinstance(node.node, nodes.Name) and node.node.name == "site"
+
+
+def _exists(env: jinja2.Environment, name: str) -> bool:
+    try:
+        env.get_template(name)
+        return True
+    except jinja2.TemplateNotFound:
+        return False
+
+
+def listing_digest(site: Site, env: jinja2.Environment, chrome: str) -> str | None:
+    """Everything listing pages can show: the site without essay bodies (bodies too
+    when a listing template reads them). None when the templates cannot be checked."""
+    read = _attributes_read(env, LISTING_TEMPLATES)
+    if read is None:
+        return None
+    essays = tuple(_listed(e) + (e.tags, e.authors, e.series, e.image, e.image_alt, e.draft, e.revisions, e.updated, e.prev, e.next) for e in site.essays)
+    if read & BODY_ATTRIBUTES:
+        essays += tuple(hashlib.sha256((e.body_html + e.references_html + e.cite_html).encode()).hexdigest() for e in site.essays)
+    shape = (
+        chrome,
+        essays,
+        tuple((s.key, s.teasers) for s in site.series),
+        site.references,
+        site.next_release,
+        site.next_announce,
+        site.pages,
+        site.home,
+        site.as_of if "as_of" in read else None,
+    )
+    return hashlib.sha256(repr(shape).encode("utf-8")).hexdigest()
+
+
+def listing_page_key(listings: str, template: str, path: str, head: object, root_relative: bool) -> str:
+    return hashlib.sha256(repr((listings, template, path, head, root_relative)).encode("utf-8")).hexdigest()
+
+
 class PageCache:
     def __init__(self, folder: Path | None, writable: bool = True) -> None:
         self.store = JsonStore(folder / "pages" if folder else None, writable)

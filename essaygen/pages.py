@@ -41,27 +41,45 @@ class EssayPages:
     cache: Any = None              # a pagecache.PageCache, or None
     chrome: str = ""               # pagecache.chrome_digest of this build
     workers: int = 1               # processes for rendering the pages not in the cache
+    listings: str | None = None    # pagecache.listing_digest: listing pages are cached under it
 
 
 def plan_pages(site: Site, env: jinja2.Environment, extras: dict[str, EssayExtras] | None = None, essay_pages: EssayPages = EssayPages()) -> Iterator[OutputFile]:
     extras = extras or {}
-    yield _page(site, env, "home.html", "", _home_head(site), {})
-    yield _page(site, env, "essays.html", "essays/", _head(site, "All essays", site.config.description, "essays/"), {"essays": site.essays})
+    yield _listing(essay_pages, site, env, "home.html", "", _home_head(site), {})
+    yield _listing(essay_pages, site, env, "essays.html", "essays/", _head(site, "All essays", site.config.description, "essays/"), {"essays": site.essays})
     yield from render_essay_pages(site, env, extras, essay_pages)
     for series in site.series:
-        yield _page(site, env, "series.html", series.path, _series_head(site, series), {"series": series})
-    yield _page(site, env, "references.html", "references/", _head(site, "References", "Every work cited in " + site.config.title, "references/"), {"references": site.references})
-    yield _page(site, env, "tags.html", "tags/", _head(site, "Topics", "Every topic of " + site.config.title, "tags/"), {"tags": site.tags})
+        yield _listing(essay_pages, site, env, "series.html", series.path, _series_head(site, series), {"series": series})
+    yield _listing(essay_pages, site, env, "references.html", "references/", _head(site, "References", "Every work cited in " + site.config.title, "references/"), {"references": site.references})
+    yield _listing(essay_pages, site, env, "tags.html", "tags/", _head(site, "Topics", "Every topic of " + site.config.title, "tags/"), {"tags": site.tags})
     for tag, essays in site.tags.items():
-        yield _page(site, env, "tag.html", tag.path, _head(site, f"Essays on {tag.name}", f"Essays on {tag.name} in {site.config.title}", tag.path), {"tag": tag, "essays": essays})
+        yield _listing(essay_pages, site, env, "tag.html", tag.path, _head(site, f"Essays on {tag.name}", f"Essays on {tag.name} in {site.config.title}", tag.path), {"tag": tag, "essays": essays})
     for key, (author, essays) in site.authors.items():
         path = f"authors/{key}/"
-        yield _page(site, env, "author.html", path, _head(site, author.name, f"Essays by {author.name}", path), {"author": author, "essays": essays})
+        yield _listing(essay_pages, site, env, "author.html", path, _head(site, author.name, f"Essays by {author.name}", path), {"author": author, "essays": essays})
     for page in site.pages:
-        yield _page(site, env, "page.html", page.path, _head(site, page.title, page.summary or site.config.description, page.path, noindex=page.draft), {"page": page})
-    yield _page(site, env, "404.html", "404.html", _head(site, "Page not found", "This page does not exist.", "404.html", noindex=True), {}, root_relative=True)
+        yield _listing(essay_pages, site, env, "page.html", page.path, _head(site, page.title, page.summary or site.config.description, page.path, noindex=page.draft), {"page": page})
+    yield _listing(essay_pages, site, env, "404.html", "404.html", _head(site, "Page not found", "This page does not exist.", "404.html", noindex=True), {}, root_relative=True)
     if search_available(site.config):
-        yield _page(site, env, "search.html", "search/", _head(site, "Search", "Search the essays of " + site.config.title, "search/", noindex=True), {})
+        yield _listing(essay_pages, site, env, "search.html", "search/", _head(site, "Search", "Search the essays of " + site.config.title, "search/", noindex=True), {})
+
+
+def _listing(how: EssayPages, site: Site, env: jinja2.Environment, template: str, path: str, head: Head, extra: dict[str, Any], root_relative: bool = False) -> OutputFile:
+    """A listing page (home, series, tags…), from the cache when nothing it lists changed."""
+    if how.cache is None or how.listings is None:
+        return _page(site, env, template, path, head, extra, root_relative)
+    from essaygen.pagecache import listing_page_key
+
+    key = listing_page_key(how.listings, template, path, head, root_relative)
+    found = how.cache.get(key)
+    out = path if path.endswith(".html") else path + "index.html"
+    if found is not None:
+        return OutputFile(out, found)
+    page = _page(site, env, template, path, head, extra, root_relative)
+    assert page.data is not None
+    how.cache.put(key, page.data)
+    return page
 
 
 def render_template(site: Site, env: jinja2.Environment, template: str, path: str, head: Head, extra: dict[str, Any], root_relative: bool = False) -> str:
