@@ -316,7 +316,7 @@ def _essay_view(planned: Planned, body: RenderedBody, html: str, image: str | No
 
 def plan_files(root: Path, loaded: Loaded, site: Site, extras: dict[str, EssayExtras], extra_files: Sequence[OutputFile], options: BuildOptions) -> Iterator[OutputFile]:
     assert loaded.theme is not None  # a missing theme is a problem reported before this stage
-    env = make_environment(root, loaded.theme)
+    env = make_environment(root, loaded.theme, cache_folder(root, options.use_cache and options.write))
     env.globals["generator"] = f"essaygen {__version__}"
     yield from plan_pages(site, env, extras, _essay_pages(root, loaded, site, env, options))
     yield from extra_files
@@ -325,13 +325,13 @@ def plan_files(root: Path, loaded: Loaded, site: Site, extras: dict[str, EssayEx
 
     yield from plan_feeds(site)
     yield from plan_discovery(site)
-    yield from _copies(loaded.theme.static, "assets/")
-    yield from _copies(root / "content" / "media", "media/")
+    yield from _copies(loaded.theme.static, "assets/", within=loaded.theme.folder)
+    yield from _copies(root / "content" / "media", "media/", within=root)
     essays = {e.source: e for e in loaded.essays}
     for view in site.essays:
         bundle = essays[view.source].bundle
         if bundle:
-            yield from _copies(root / bundle, view.path, skip_markdown=True)
+            yield from _copies(root / bundle, view.path, within=root, skip_markdown=True)
 
 
 def _essay_pages(root: Path, loaded: Loaded, site: Site, env: jinja2.Environment, options: BuildOptions) -> EssayPages:
@@ -343,15 +343,17 @@ def _essay_pages(root: Path, loaded: Loaded, site: Site, env: jinja2.Environment
     return EssayPages(PageCache(folder, writable=options.write), chrome, workers, listing_digest(site, env, chrome))
 
 
-def _copies(folder: Path, prefix: str, skip_markdown: bool = False) -> Iterator[OutputFile]:
+def _copies(folder: Path, prefix: str, within: Path, skip_markdown: bool = False) -> Iterator[OutputFile]:
+    """Every file under `folder` whose real path is inside `within` (symlinks out of the
+    site are refused when the site is read; here they are never published either)."""
     if not folder.is_dir():
         return
-    real_root = os.path.realpath(folder)
+    real_root = os.path.realpath(within)
     for path in sorted(folder.rglob("*")):
         if not path.is_file() or (skip_markdown and path.suffix == ".md"):
             continue
         if not os.path.realpath(path).startswith(real_root + os.sep):
-            continue  # a symlink out of the folder is never published
+            continue
         yield OutputFile(prefix + path.relative_to(folder).as_posix(), copy_from=str(path))
 
 

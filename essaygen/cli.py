@@ -141,6 +141,8 @@ def check_output_folder(out: Path) -> None:
     """Refuse an output path that cannot be a folder before any work is done."""
     from essaygen.build import UsageError
 
+    if out.is_symlink():
+        raise UsageError(f"the output path {out} is a symbolic link — give -o a real folder (the output is replaced whole on every build)")
     if out.exists() and not out.is_dir():
         raise UsageError(f"the output path {out} is a file — give -o a folder")
     for parent in out.absolute().parents:

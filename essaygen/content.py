@@ -146,6 +146,9 @@ def read_sources(root: Path) -> tuple[list[Source], list[Problem]]:
     for entry in _sorted_entries(content / "pages"):
         if entry.suffix == ".md" and entry.is_file():
             found.append((_rel(root, entry), "page", None))
+    media = content / "media"
+    if _escapes(root, media):
+        problems.append(Problem("content/media", 1, 1, "content/media is a link to a folder outside the site — copy the files into the site instead"))
     if (content / "index.md").is_file():
         found.append(("content/index.md", "home", None))
     sources = []
@@ -241,7 +244,7 @@ def parse_essay(source: Source, config: SiteConfig) -> tuple[Essay | None, list[
     _check_image(doc, data, problems)
     series = data.get("series")
     if series is not None and str(series) not in config.series:
-        problems.append(doc.problem(("series",), f"unknown series '{shown(series)}'{hint(str(series), list(config.series))} (series are declared in site.yaml)"))
+        problems.append(doc.problem(("series",), f"unknown series '{shown(series)}'{hint(str(series), list(config.series), 'series')} (series are declared in site.yaml)"))
     if data.get("part") is not None and data["part"] < 1:
         problems.append(doc.problem(("part",), "'part' must be 1 or more — write e.g. `part: 3`"))
     if problems:

@@ -9,6 +9,7 @@ date, never the build time, so identical input gives identical feeds.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import xml.etree.ElementTree as ElementTree
@@ -132,7 +133,8 @@ def _add_entry(fg: FeedGenerator, entry: FeedEntry) -> None:
     fe.title(entry.title)
     fe.link(href=entry.url, rel="alternate")
     fe.content(entry.content_html, type="html")
-    fe.summary(entry.summary or entry.title)
+    # Readers render RSS descriptions as HTML: escape the plain-text summary once more.
+    fe.summary(html.escape(entry.summary or entry.title, quote=False), type="html")
     for name, uri in entry.authors:
         fe.author({"name": name, **({"uri": uri} if uri else {})})
     for tag in entry.tags:

@@ -23,6 +23,8 @@ from essaygen.problems import Problem
 
 # Ids the page templates use: a heading must not take them.
 RESERVED_IDS = frozenset({"main", "toc", "references", "footnotes", "top", "content", "site-nav", "search", "cite-this", "revisions"})
+# Ids that footnotes (fn1, fnref1:2) and citations (cite-3, cite-3-1, ref-key) give their elements.
+_GENERATED_ID = re.compile(r"fn\d+|fnref\d+(?::\d+)?|cite-\d+(?:-\d+)?|ref-.*")
 _BAD_SCHEMES = re.compile(r"^\s*(javascript|vbscript|file|data):", re.IGNORECASE)
 
 
@@ -46,7 +48,7 @@ def _heading_ids(state: StateCore) -> None:
         text = _plain_text(tokens[i + 1].children or [])
         base = slugify(text) or "section"
         slug, n = base, 1
-        while slug in taken:
+        while slug in taken or _GENERATED_ID.fullmatch(slug):
             slug, n = f"{base}-{n}", n + 1
         taken.add(slug)
         token.attrSet("id", slug)

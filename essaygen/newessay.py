@@ -30,7 +30,7 @@ def create_essay(root: Path, title: str, series: str | None, now: datetime) -> i
     raise_if(problems)
     assert config is not None
     if series and series not in config.series:
-        raise SiteError([Problem("site.yaml", 1, 1, f"unknown series '{series}'{hint(series, list(config.series))} — declare it under `series:` first")])
+        raise SiteError([Problem("site.yaml", 1, 1, f"unknown series '{series}'{hint(series, list(config.series), 'series')} (declare it under `series:` first)")])
     slug = slugify(title)
     if not slug:
         raise SiteError([Problem("(command line)", 1, 1, f"cannot make a slug from the title '{title}' — use a title with letters or digits")])

@@ -8,6 +8,7 @@ every later stage works from that, so nothing downstream can leak an embargo.
 
 from __future__ import annotations
 
+import difflib
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -94,7 +95,9 @@ def _waves_of(config: SiteConfig, by_slug: Mapping[str, Essay], broken: frozense
                 if slug not in by_slug and slug in broken:
                     continue
                 if slug not in by_slug:
-                    problems.append(Problem("site.yaml", line, col, f"the schedule of series '{key}' names '{shown(slug)}', but no essay has that slug — check the spelling or add content/essays/{shown(slug)}.md"))
+                    close = difflib.get_close_matches(slug, list(by_slug), n=1, cutoff=0.6)
+                    fix = f"did you mean '{close[0]}'?" if close else f"check the spelling or add content/essays/{shown(slug)}.md"
+                    problems.append(Problem("site.yaml", line, col, f"the schedule of series '{key}' names '{shown(slug)}', but no essay has that slug — {fix}"))
                 elif slug in found:
                     first = found[slug][1].line
                     problems.append(Problem("site.yaml", line, col, f"'{shown(slug)}' is already in the wave on line {first} — list each essay in one wave only"))

@@ -39,11 +39,13 @@ class Field:
     max_length: int = 10_000
 
 
-def hint(name: str, known: list[str]) -> str:
+def hint(name: str, known: list[str], what: str = "keys") -> str:
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     if close:
         return f" — did you mean '{close[0]}'?"
-    return " — known keys: " + ", ".join(sorted(known))
+    if not known:
+        return f" — there are no {what} yet"
+    return f" — known {what}: " + ", ".join(sorted(known))
 
 
 def _kind_ok(kind: str, value: Any) -> bool:

@@ -43,10 +43,18 @@ def template_folders(root: Path, theme: Theme) -> list[Path]:
     return [p for p in (root / "templates", theme.templates) if p.is_dir()]
 
 
-def make_environment(root: Path, theme: Theme) -> jinja2.Environment:
+def make_environment(root: Path, theme: Theme, cache: Path | None = None) -> jinja2.Environment:
     loader = jinja2.FileSystemLoader([str(p) for p in template_folders(root, theme)])
+    bytecode = None
+    if cache is not None:  # compiled templates, keyed by their source's checksum
+        try:
+            (cache / "jinja").mkdir(parents=True, exist_ok=True)
+            bytecode = jinja2.FileSystemBytecodeCache(str(cache / "jinja"))
+        except OSError:
+            bytecode = None
     return jinja2.Environment(
         loader=loader,
+        bytecode_cache=bytecode,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

@@ -217,7 +217,7 @@ def test_new_refuses_a_title_that_names_an_existing_bundle(sample_site: Path) ->
     assert tree_bytes(sample_site) == before
 
 
-@pytest.mark.parametrize("series, hint", [("unknown", "known keys: lab-essays"), ("lab-essay", "did you mean 'lab-essays'?")])
+@pytest.mark.parametrize("series, hint", [("unknown", "known series: lab-essays"), ("lab-essay", "did you mean 'lab-essays'?")])
 def test_new_with_an_unknown_series(sample_site: Path, series: str, hint: str) -> None:
     before = tree_bytes(sample_site)
     result = run_cli("new", "--series", series, "Another essay", sample_site)

@@ -99,7 +99,6 @@ def test_every_id_in_a_body_is_unique() -> None:
     assert len(ids(html)) == len(set(ids(html)))
 
 
-@pytest.mark.xfail(reason="bug: a heading 'fn1' takes the id of footnote 1 (the footnote plugin's ids fnN/fnrefN are not reserved)", strict=True)
 def test_heading_ids_do_not_collide_with_footnote_ids() -> None:
     html = render("## fn1\n\nText[^1]\n\n[^1]: A note.\n").html
     assert len(ids(html)) == len(set(ids(html))), ids(html)

@@ -276,12 +276,22 @@ def _convert_bib(text: str, pandoc: Path) -> tuple[list[dict], list[tuple[int, i
             return json.loads(run.stdout or "[]"), errors
         line, col, message = _pandoc_error(run.stderr)
         positions = bib_entry_positions("\n".join(lines))
-        errors.append((line, col, _bib_message(message, line, col, positions)))
+        shown = _shown_position(line, col, positions, len(lines))
+        errors.append((*shown, _bib_message(message, line, col, positions)))
         first, last = _broken_entry_lines(line, col, positions, len(lines))
         if len(errors) > MAX_BIB_ERRORS or all(not lines[i].strip() for i in range(first, last)):
             break  # nothing left to blank: stop rather than loop
         lines[first:last] = [""] * (last - first)
     return [], errors
+
+
+def _shown_position(line: int, col: int, positions, total: int) -> tuple[int, int]:
+    """Where to point the editor: pandoc's position, or, when it is past the end of the
+    file ("unexpected end of input": an entry never closed), the start of that entry."""
+    if line <= total:
+        return line, col
+    entry = _entry_before(line, col, positions)
+    return (entry[1], 1) if entry else (total, 1)
 
 
 def _pandoc_error(stderr: str) -> tuple[int, int, str]:
