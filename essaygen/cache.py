@@ -50,15 +50,15 @@ class JsonStore:
         self.writable = writable
 
     def load(self, key: str) -> Any | None:
+        """The value, or None when absent, unreadable, or not what was written."""
         if self.folder is None:
             return None
         try:
-            wrapper = json.loads((self.folder / key[:2] / f"{key}.json").read_text("utf-8"))
-            payload = wrapper["payload"]
-            if wrapper.get("sha256") != _checksum(payload):
+            checksum, _, payload = (self.folder / key[:2] / f"{key}.json").read_text("utf-8").partition("\n")
+            if checksum != _checksum(payload):
                 return None
             return json.loads(payload)
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, UnicodeDecodeError):
             return None
 
     def save(self, key: str, value: Any) -> None:
@@ -70,7 +70,7 @@ class JsonStore:
             folder.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump({"sha256": _checksum(payload), "payload": payload}, handle)
+                handle.write(_checksum(payload) + "\n" + payload)  # the payload is one line of JSON
             os.replace(tmp, folder / f"{key}.json")
         except OSError:
             pass  # a cache that cannot be written only costs time
