@@ -167,9 +167,6 @@ def feed_html(data: bytes) -> list[str]:
     return found
 
 
-@pytest.mark.xfail(strict=True, reason="bug: RSS <item><description> carries the plain-text summary escaped once for XML; "
-                   "RSS readers render description as HTML, so a summary '<x-evil>' becomes an element (feeds.py _add_entry: "
-                   "fe.summary(entry.summary) — escape it as HTML for RSS)")
 def test_rss_item_descriptions_are_html_escaped(hostile_output: dict[str, bytes]) -> None:
     rss = ElementTree.fromstring(hostile_output["rss.xml"])
     for description in rss.iterfind("channel/item/description"):

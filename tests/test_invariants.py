@@ -153,8 +153,6 @@ def test_a_symlink_out_of_the_site_inside_a_copied_folder_is_never_published(wor
     assert_honest(code, stderr)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: content/media itself a symlink out of the site: build.py _copies compares each file with "
-                   "realpath(content/media) (the outside folder), so every outside file is published under output/media/")
 def test_a_media_folder_that_is_a_symlink_out_of_the_site_is_refused(world: Path) -> None:
     site = write_site(world / "site", SITE, {"a.md": essay()})
     (site / "content" / "media").symlink_to(world / "outside" / "folder")
@@ -169,9 +167,6 @@ def test_a_symlink_inside_the_site_is_followed(world: Path) -> None:
     assert (site / "output/essays/shared/index.html").is_file()
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a media file that is a symlink to a file elsewhere *inside* the site passes the "
-                   "link check (content_files keeps it) but build.py _copies skips it (it must stay inside content/media), "
-                   "so the page shows a broken image and no problem is reported")
 def test_a_media_symlink_inside_the_site_is_published(world: Path) -> None:
     site = write_site(world / "site", SITE, {"a.md": essay(body="![a picture](../media/pic.png)\n")}, files={"drafts/pic.png": "png"})
     _link(site / "content/media/pic.png", site / "drafts/pic.png")
@@ -189,8 +184,6 @@ def test_an_output_folder_that_is_a_symlink_out_of_the_site_is_not_written_throu
     assert snapshot(world / "outside") == before
 
 
-@pytest.mark.xfail(strict=True, reason="bug: output/ a symlink to a folder: output.py _swap raises UnsafePath, which cli.py "
-                   "reports as an internal error (exit 3) instead of a usage error naming -o (exit 2)")
 def test_an_output_folder_that_is_a_symlink_is_a_usage_error(world: Path) -> None:
     site = write_site(world / "site", SITE, {"a.md": essay()})
     (site / "output").symlink_to(world / "outside" / "folder")
