@@ -267,6 +267,39 @@ def test_csv_that_is_not_utf8(tmp_path: Path) -> None:
         ESSAY, 12, 7, "chart data file 'timeline.csv' is not UTF-8 text — save it as \"CSV UTF-8\""),)
 
 
+def test_csv_with_an_invisible_character(tmp_path: Path) -> None:
+    # Was: lxml's "All strings must be XML compatible" while writing the feeds (exit 3).
+    body = "type: bar\ndata: timeline.csv\nx: phase\ny: months\n"
+    assert problems_of(body, tmp_path, {"timeline.csv": "phase,months\nRes\x01earch,4\n"}) == (Problem(
+        ESSAY, 12, 7, "chart data file 'timeline.csv' line 2 contains the invisible character U+0001, which no web "
+        "page or feed can carry — delete it (most editors do not show it)"),)
+
+
+@pytest.mark.parametrize("line, where, code", [
+    ('title: "a\\x01b"', (14, 8), "0001"),
+    ('caption: "a\\ud800"', (14, 10), "D800"),
+    ('"x\\x9b": 1', (14, 1), "009B"),
+])  # fmt: skip
+def test_an_invisible_character_written_as_an_escape_is_a_problem(tmp_path: Path, line: str, where: tuple[int, int], code: str) -> None:
+    # Was: exit 3 from the feeds (lxml) or from writing the page (a lone surrogate).
+    body = f"type: bar\nx: phase\ny: months\n{line}\nrows: [{{phase: a, months: 1}}]\n"
+    assert problems_of(body, tmp_path) == (Problem(
+        ESSAY, *where, f"this text contains the invisible character U+{code}, which no web page or feed can carry — "
+        "remove the escape that writes it"),)
+
+
+def test_a_character_yaml_refuses_is_a_problem_at_it(tmp_path: Path) -> None:
+    # Was: yaml.reader.ReaderError escaping parse_chart_spec (DEL and the C1 controls).
+    assert problems_of("type: bar\ntitle: a\x7fb\n", tmp_path) == (Problem(
+        ESSAY, 12, 9, "chart settings contain the invisible character U+007F, which YAML does not allow — "
+        "delete it (most editors do not show it)"),)
+
+
+def test_settings_nested_too_deeply_are_a_problem(tmp_path: Path) -> None:
+    [problem] = problems_of("type: bar\nrows: " + "[" * 5000 + "\n", tmp_path)
+    assert problem.message == "chart settings are nested too deeply — write plain `key: value` lines"
+
+
 def test_unknown_column(tmp_path: Path) -> None:
     body = "type: bar\ndata: timeline.csv\nx: phase\ny: month\n"
     assert problems_of(body, tmp_path, TIMELINE) == (Problem(

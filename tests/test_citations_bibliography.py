@@ -146,13 +146,69 @@ def test_missing_and_unsupported_files(tmp_path: Path) -> None:
 def test_invalid_json_is_reported_at_its_position() -> None:
     loaded = parse_csl_json('[\n  {"id": "a",}\n]', "refs.json")
     assert [str(p) for p in loaded.problems] == [
-        "refs.json:2:14: invalid CSL-JSON: Expecting property name enclosed in double quotes"
+        "refs.json:2:14: invalid CSL-JSON: Expecting property name enclosed in double quotes — fix the JSON here "
+        "(often a missing or extra comma, quote or bracket), or export the bibliography again"
     ]
 
 
 def test_csl_json_must_be_a_list() -> None:
     loaded = parse_csl_json('{"id": "a"}', "refs.json")
-    assert [p.message for p in loaded.problems] == ["CSL-JSON must be a list of items ([{...}, ...])"]
+    assert [p.message for p in loaded.problems] == [
+        "CSL-JSON must be a list of items ([{...}, ...]) — put the items between [ and ], even a single one"
+    ]
+
+
+def test_csl_json_nested_too_deeply_is_a_problem() -> None:
+    [problem] = parse_csl_json("[" * 100_000, "refs.json").problems
+    assert " — " in problem.message
+
+
+def test_a_bibliography_that_is_not_utf8_is_reported_at_its_first_bad_byte(tmp_path: Path) -> None:
+    (tmp_path / "refs.json").write_bytes(b'[\n  {"id": "a", "title": "Caf\xe9"}\n]')
+    _, problems = load_bibliography([tmp_path / "refs.json"], tmp_path, None)
+    assert [str(p) for p in problems] == [
+        "refs.json:2:28: the file is not UTF-8 text — save it as UTF-8 (in most editors: Save with Encoding, UTF-8)"
+    ]
+
+
+@pytest.mark.parametrize("issued, parts", [
+    ("2020", [[2020]]), ("2020-05", [[2020, 5]]), (" 2020-05-01 ", [[2020, 5, 1]]), ("2019/2020", [[2019], [2020]]),
+])  # fmt: skip
+def test_a_csl_date_written_as_text_becomes_date_parts(issued: str, parts: list) -> None:
+    loaded = parse_csl_json(f'[{{"id": "a", "issued": "{issued}"}}]', "refs.json")
+    assert loaded.problems == ()
+    assert loaded.items[0][0]["issued"] == {"date-parts": parts}
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("issued", '"Spring 2020"', "'issued' of 'a' is the text 'Spring 2020', which is not a date pandoc reads — write {\"date-parts\""),
+    ("issued", "2020", "'issued' of 'a' must be a date, not the number 2020 — write"),
+    ("issued", '{"date-parts": [2020]}', "'issued' of 'a' has date-parts that are not one or two lists of whole numbers — write"),
+    ("issued", '{"date-parts": [["2020a"]]}', "'issued' of 'a' has date-parts that are not"),
+    ("issued", '{"literal": ["x"]}', "'issued' of 'a' has a 'literal' that is a list, not text — "),
+    ("author", '"Smith"', "'author' of 'a' must be a list of names, not text — write a list of names, as in"),
+    ("author", '["Smith"]', "'author' of 'a' has a name that is text, not an object — write a list of names"),
+    ("editor", '[{"family": 5}]', "'editor' of 'a' has a name whose 'family' is the number 5, not text — "),
+    ("type", "5", "'type' of 'a' must be text, not the number 5 — "),
+    ("title", "[\"a\"]", "'title' of 'a' must be text, not a list — "),
+    ("title", "null", "'title' of 'a' must be text, not null — "),
+    ("page", "1.5", "'page' of 'a' must be text, not the number 1.5 — "),
+    ("title", '"x\\u0001y"', "'title' of 'a' contains the invisible character U+0001, which no web page or feed can carry — delete it"),
+    ("title", '"x\u007fy"', "'title' of 'a' contains the invisible character U+007F"),
+    ("author", '[{"family": "x\\ud800"}]', "'author' of 'a' contains the invisible character U+D800"),
+])  # fmt: skip
+def test_a_csl_field_of_the_wrong_shape_is_reported_at_it_and_left_out(field: str, value: str, message: str) -> None:
+    loaded = parse_csl_json(f'[\n  {{"id": "a",\n   "{field}": {value}}}\n]', "refs.json")
+    [problem] = loaded.problems
+    assert (problem.line, problem.col) == (3, len(field) + 8), problem
+    assert problem.message.startswith(message), problem
+    [(item, _, _)] = loaded.items  # kept, so that citing it is not also an "unknown key"
+    assert field not in item
+
+
+def test_unknown_csl_fields_are_kept_as_they_are() -> None:
+    loaded = parse_csl_json('[{"id": "a", "custom": {"x": [1]}, "categories": ["a"]}]', "refs.json")
+    assert loaded.problems == () and loaded.items[0][0]["custom"] == {"x": [1]}
 
 
 # --- check_keys ---------------------------------------------------------------------------------

@@ -118,6 +118,18 @@ def test_pandoc_errors_come_back_as_data_and_the_worker_lives_on(bib: Bibliograp
         assert f.started == 1
 
 
+def test_an_item_pandoc_cannot_read_is_named_by_its_key(bib: Bibliography) -> None:
+    # Was: "Error in $[1]: parsing Date failed ..." with nothing saying which entry.
+    good = request(bib, "[@nhs2019; @cole2018]")
+    broken = {**good.items[1], "author": [{"family": "Cole", "comma-suffix": [1]}]}
+    with Formatter(None) as f:
+        with pytest.raises(CitationFormatError) as err:
+            f.format([replace(good, items=(good.items[0], broken))])
+    [(index, message)] = err.value.failures
+    assert message.startswith(f"bibliography entry '{broken['id']}': ")
+    assert err.value.keys == {index: broken["id"]}
+
+
 def test_an_empty_batch_starts_nothing() -> None:
     with Formatter(None) as f:
         assert f.format([]) == []

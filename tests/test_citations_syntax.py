@@ -156,3 +156,15 @@ def test_citation_inside_link_label_is_parsed_once() -> None:
 def test_scan_key(text: str, expected: tuple[str, int] | None) -> None:
     assert scan_key(text, 0, len(text)) == expected
 
+
+
+@pytest.mark.parametrize("line", [
+    "[" * 20_000, "[" * 10_000 + "x" + "]" * 10_000, "@a [" * 5_000, "[;" * 10_000, "[`" * 10_000,
+    "@{" * 10_000, "[" + "@{" * 10_000 + "]", "[a [b " * 4_000,
+])  # fmt: skip
+def test_long_lines_of_brackets_and_braces_parse_in_linear_time(line: str) -> None:
+    # Was: every "[" (and every "@{") scanned to the end of the line: ~50 s for 20,000 "[".
+    from robustness.harness import watchdog
+
+    with watchdog(10):
+        parse_citations(line)

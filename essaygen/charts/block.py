@@ -19,6 +19,7 @@ from essaygen.charts.spec import ChartSpec, parse_chart_spec
 from essaygen.charts.svg import render_svg
 from essaygen.charts.table import render_table_html
 from essaygen.problems import Problem
+from essaygen.yamldoc import UNSAFE_CHARACTER
 
 NOT_FOUND_FIX = "put it beside the essay or in content/media/"
 
@@ -130,11 +131,17 @@ def _candidates(name: str, context: ChartContext) -> list[tuple[Path, str]] | No
 def _read(path: Path) -> tuple[str, str]:
     """(text, "") or ("", what went wrong, as the end of a sentence)."""
     try:
-        return path.read_text(encoding="utf-8-sig"), ""
+        text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         return "", "is not UTF-8 text — save it as \"CSV UTF-8\""
     except OSError as error:
         return "", f"could not be read ({error.strerror}) — check that it is a readable file"
+    bad = UNSAFE_CHARACTER.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        return "", (f"line {line} contains the invisible character U+{ord(bad.group()):04X}, which no web page "
+                    "or feed can carry — delete it (most editors do not show it)")
+    return text, ""
 
 
 def _not_found(name: str, context: ChartContext) -> str:

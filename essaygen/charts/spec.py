@@ -16,6 +16,7 @@ import yaml
 
 from essaygen.charts.rows import Pos, RawTable
 from essaygen.problems import Problem
+from essaygen.yamldoc import UNSAFE_CHARACTER
 
 TYPES = ("bar", "grouped-bar", "stacked-bar", "line", "dot")
 KEYS = (
@@ -80,7 +81,7 @@ def parse_chart_spec(
     reader = _Reader(path, fence_line)
     fence = Pos(fence_line, 1)
     root = _compose(body, reader)
-    if root is None:
+    if root is None or _unsafe_text(root, reader):
         return None, tuple(reader.problems)
     if not isinstance(root, yaml.MappingNode):
         reader.report(reader.pos(root), "chart settings must be `key: value` lines — start with type: bar")
@@ -104,10 +105,54 @@ def _compose(body: str, reader: _Reader) -> yaml.Node | None:
         fix = _yaml_fix(what, lines[mark.line] if mark and mark.line < len(lines) else "")
         reader.report(where, f"chart settings are not valid YAML ({what}) — {fix}")
         return None
+    except yaml.reader.ReaderError as error:  # DEL, C1 controls and the like: no mark, a position
+        reader.report(_reader_pos(body, error.position, reader), _reader_message(error.character))
+        return None
+    except RecursionError:
+        reader.report(Pos(reader.fence_line, 1), "chart settings are nested too deeply — write plain `key: value` lines")
+        return None
+    except yaml.YAMLError as error:
+        reader.report(Pos(reader.fence_line, 1), f"chart settings are not valid YAML ({_first_line(error)}) — write plain `key: value` lines")
+        return None
     if root is None:
         message = "chart block is empty — add settings such as type: bar, data: file.csv, x: and y:"
         reader.report(Pos(reader.fence_line, 1), message)
     return root
+
+
+def _unsafe_text(root: yaml.Node, reader: _Reader) -> bool:
+    """Report text that holds a character no page or feed can carry (written as an
+    escape, "\\x01": the file itself was checked); True if there was any."""
+    seen: set[int] = set()
+    todo = [root]
+    while todo:
+        node = todo.pop()
+        if id(node) in seen:  # an alias: the same node again
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode) and (bad := UNSAFE_CHARACTER.search(str(node.value))):
+            reader.report(reader.pos(node), f"this text contains the invisible character U+{ord(bad.group()):04X}, "
+                          "which no web page or feed can carry — remove the escape that writes it")
+        elif isinstance(node, yaml.SequenceNode):
+            todo.extend(reversed(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            todo.extend(n for pair in reversed(node.value) for n in reversed(pair))
+    return bool(reader.problems)
+
+
+def _reader_pos(body: str, position: object, reader: _Reader) -> Pos:
+    index = position if isinstance(position, int) else 0
+    line = body.count("\n", 0, index)
+    return Pos(reader.fence_line + 1 + line, index - (body.rfind("\n", 0, index) + 1) + 1)
+
+
+def _reader_message(character: object) -> str:
+    code = character if isinstance(character, int) else ord(str(character)[:1] or "?")
+    return f"chart settings contain the invisible character U+{code:04X}, which YAML does not allow — delete it (most editors do not show it)"
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).splitlines() or [type(error).__name__])[0]
 
 
 def _yaml_fix(problem: str, line: str) -> str:

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
+from essaygen.citations.cslitem import check_item
 from essaygen.citations.pandocbin import find_pandoc
-from essaygen.citations.syntax import CitationCluster, scan_key
+from essaygen.citations.syntax import CitationCluster, brace_pairs, scan_key
 from essaygen.problems import Problem
 
 # Part of the .bib cache key: bump when the conversion below changes.
@@ -28,6 +29,8 @@ _DOI_PREFIX = re.compile(r"^\s*(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNO
 _BIB_ENTRY = re.compile(r"^[ \t]*@[ \t]*([A-Za-z]+)[ \t]*[{(][ \t]*([^\s,{}()]+)[ \t]*,", re.MULTILINE)
 _BIB_NOT_ENTRIES = frozenset({"comment", "string", "preamble"})
 _PANDOC_ERROR = re.compile(r"\(line (\d+), column (\d+)\):\s*(.*)", re.DOTALL)
+_NOT_UTF8 = "the file is not UTF-8 text — save it as UTF-8 (in most editors: Save with Encoding, UTF-8)"
+_JSON_FIX = "fix the JSON here (often a missing or extra comma, quote or bracket), or export the bibliography again"
 
 
 @dataclass(frozen=True)
@@ -122,9 +125,10 @@ def _hidden_message(hidden: str, key: str) -> str:
 def _hidden_keys(text: str) -> list[str]:
     """Keys that look cited inside a prefix or suffix (pandoc would nest them)."""
     found = []
+    braces = brace_pairs(text)
     for match in re.finditer(r"(?<![\\\w.`])-?@", text):
         at = match.end() - 1
-        key = scan_key(text, at + 1, len(text))
+        key = scan_key(text, at + 1, len(text), braces)
         if key is not None:
             found.append(key[0])
     return found
@@ -141,12 +145,30 @@ def _load_file(path: Path, shown: str, cache_dir: Path | None) -> _Loaded:
         )
         return _Loaded((), (Problem(shown, 1, 1, message),))
     suffix = path.suffix.lower()
+    if suffix not in (".json", ".bib", ".bibtex"):
+        message = f"unsupported bibliography format '{path.suffix}' — use BibTeX (.bib) or CSL-JSON (.json)"
+        return _Loaded((), (Problem(shown, 1, 1, message),))
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        message = f"bibliography file could not be read ({err.strerror}) — check that it is a readable file"
+        return _Loaded((), (Problem(shown, 1, 1, message),))
+    text, problem = decode_text(data, shown)
+    if text is None:
+        return _Loaded((), (problem,) if problem else ())
     if suffix == ".json":
-        return parse_csl_json(path.read_text(encoding="utf-8-sig"), shown)
-    if suffix in (".bib", ".bibtex"):
-        return _load_bib(path.read_bytes(), shown, cache_dir)
-    message = f"unsupported bibliography format '{path.suffix}' — use BibTeX (.bib) or CSL-JSON (.json)"
-    return _Loaded((), (Problem(shown, 1, 1, message),))
+        return parse_csl_json(text, shown)
+    return _load_bib(data, text, shown, cache_dir)
+
+
+def decode_text(data: bytes, shown: str) -> tuple[str | None, Problem | None]:
+    """The text of a bibliography file, or a problem at its first byte that is not UTF-8."""
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as err:
+        start = data.rfind(b"\n", 0, err.start) + 1
+        before = data[start : err.start].decode("utf-8-sig")  # valid: the first bad byte is err.start
+        return None, Problem(shown, data.count(b"\n", 0, err.start) + 1, len(before) + 1, _NOT_UTF8)
 
 
 def _position(text: str, index: int) -> tuple[int, int]:
@@ -164,26 +186,41 @@ def _normalised(item: dict) -> dict:
 
 
 def parse_csl_json(text: str, shown: str) -> _Loaded:
-    """CSL-JSON items with the position of each item's "id" (pure: text in, data out)."""
-    decoder = json.JSONDecoder()
+    """CSL-JSON items with the position of each item's "id" (pure: text in, data out).
+    A field of the wrong shape is reported at its place and left out of its item."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as err:
-        return _Loaded((), (Problem(shown, err.lineno, err.colno, f"invalid CSL-JSON: {err.msg}"),))
+        return _Loaded((), (Problem(shown, err.lineno, err.colno, f"invalid CSL-JSON: {err.msg} — {_JSON_FIX}"),))
+    except RecursionError:
+        message = "CSL-JSON nested too deeply to read — an item is a flat {...} with lists of names and dates"
+        return _Loaded((), (Problem(shown, 1, 1, message),))
     if not isinstance(data, list):
-        return _Loaded((), (Problem(shown, 1, 1, "CSL-JSON must be a list of items ([{...}, ...])"),))
+        message = "CSL-JSON must be a list of items ([{...}, ...]) — put the items between [ and ], even a single one"
+        return _Loaded((), (Problem(shown, 1, 1, message),))
     items, problems = [], []
-    pos = text.index("[") + 1
-    for _ in data:
-        pos = _skip_json_space(text, pos)
-        item, end = decoder.raw_decode(text, pos)
-        line, col = _id_position(text, pos, end)
+    for item, start, end in _json_items(text, len(data)):
+        line, col = _id_position(text, start, end)
         if not isinstance(item, dict) or item.get("id") in (None, ""):
             problems.append(Problem(shown, line, col, "CSL-JSON item without an \"id\" — give it its citation key"))
-        else:
-            items.append((_normalised(item), line, col))
-        pos = end
+            continue
+        kept, wrong = check_item(item)
+        for name, message in wrong:
+            problems.append(Problem(shown, *_field_position(text, start, end, name, (line, col)), message))
+        if "id" in kept:
+            items.append((_normalised(kept), line, col))
     return _Loaded(tuple(items), tuple(problems))
+
+
+def _json_items(text: str, count: int):
+    """Each item of a CSL-JSON list (already read whole) with its [start, end) in text."""
+    decoder = json.JSONDecoder()
+    pos = text.index("[") + 1
+    for _ in range(count):
+        pos = _skip_json_space(text, pos)
+        item, end = decoder.raw_decode(text, pos)
+        yield item, pos, end
+        pos = end
 
 
 def _skip_json_space(text: str, pos: int) -> int:
@@ -195,6 +232,12 @@ def _skip_json_space(text: str, pos: int) -> int:
 def _id_position(text: str, start: int, end: int) -> tuple[int, int]:
     found = re.compile(r'"id"\s*:\s*').search(text, start, end)
     return _position(text, found.end() if found else start)
+
+
+def _field_position(text: str, start: int, end: int, name: str, default: tuple[int, int]) -> tuple[int, int]:
+    """Where the value of an item's field starts (the item's "id" if it cannot be found)."""
+    found = re.compile(re.escape(json.dumps(name, ensure_ascii=False)) + r"\s*:\s*").search(text, start, end)
+    return _position(text, found.end()) if found else default
 
 
 # --- BibTeX via pandoc -------------------------------------------------------------
@@ -211,8 +254,7 @@ def bib_entry_positions(text: str) -> list[tuple[str, int, int, int]]:
     return found
 
 
-def _load_bib(data: bytes, shown: str, cache_dir: Path | None) -> _Loaded:
-    text = data.decode("utf-8-sig", errors="replace")
+def _load_bib(data: bytes, text: str, shown: str, cache_dir: Path | None) -> _Loaded:
     pandoc = find_pandoc()
     cache = _bib_cache_file(data, pandoc, cache_dir)
     converted = _read_bib_cache(cache)
@@ -220,11 +262,14 @@ def _load_bib(data: bytes, shown: str, cache_dir: Path | None) -> _Loaded:
         converted = _convert_bib(text, pandoc)
         _write_bib_cache(cache, converted)
     items_json, errors = converted
-    positions = bib_entry_positions(text)
-    return _Loaded(
-        items=tuple(_with_bib_positions(items_json, positions)),
-        problems=tuple(Problem(shown, line, col, message) for line, col, message in errors),
-    )
+    problems = [Problem(shown, line, col, message) for line, col, message in errors]
+    items = []
+    for item, line, col in _with_bib_positions(items_json, bib_entry_positions(text)):
+        kept, wrong = check_item(item)  # pandoc writes well-formed items, but keeps control characters
+        problems += [Problem(shown, line, col, message) for _, message in wrong]
+        if "id" in kept:
+            items.append((kept, line, col))
+    return _Loaded(tuple(items), tuple(problems))
 
 
 def _with_bib_positions(items: list[dict], positions: list[tuple[str, int, int, int]]):

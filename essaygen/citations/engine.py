@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 import tempfile
 import threading
@@ -38,6 +39,9 @@ _FORMATTING_CODE = tuple(Path(__file__).with_name(n) for n in ("pandocast.py", "
 CACHE_FORMAT = f"3.{PATCH_VERSION}"
 # pandoc answers errors as data; this only guards against pandoc itself hanging.
 TIMEOUT_BASE, TIMEOUT_PER_REQUEST = 60.0, 1.0
+# pandoc's error for an item it cannot read: "Error in $[2]['date-parts'][0]: not a number",
+# where 2 is the item's index in the request (the rest of the path is inside the field).
+_ITEM_ERROR = re.compile(r"Error in \$\[(\d+)\]\S*: (.*)", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -57,11 +61,25 @@ class FormattedCitations:
 
 
 class CitationFormatError(RuntimeError):
-    """pandoc could not format some requests: (index in the batch, message) pairs."""
+    """pandoc could not format some requests: (index in the batch, message) pairs.
 
-    def __init__(self, failures: Sequence[tuple[int, str]]) -> None:
+    `keys` maps the index of a request that failed on one bibliography entry to that
+    entry's key (its message then starts "bibliography entry 'key': ")."""
+
+    def __init__(self, failures: Sequence[tuple[int, str]], keys: Mapping[int, str] | None = None) -> None:
         self.failures = tuple(failures)
+        self.keys = dict(keys or {})
         super().__init__("; ".join(f"request {i}: {message}" for i, message in self.failures))
+
+
+def failed_item(error: str, request: CitationRequest) -> tuple[str | None, str]:
+    """The key of the item pandoc could not read, if the error names one, and the
+    message to show: "bibliography entry 'smith2020': not a number"."""
+    found = _ITEM_ERROR.fullmatch(error.strip())
+    if found is None or int(found.group(1)) >= len(request.items):
+        return None, error
+    key = str(request.items[int(found.group(1))].get("id"))
+    return key, f"bibliography entry '{key}': {found.group(2)}"
 
 
 def cite_this_request(item: Mapping, style: Path, locale: str) -> CitationRequest:
@@ -111,6 +129,14 @@ def _result_of(reply: object) -> FormattedCitations:
     )
 
 
+def _format_error(keys: Sequence[str], failed: Mapping[str, tuple[str | None, str]]) -> CitationFormatError:
+    at_fault = [(i, failed[key]) for i, key in enumerate(keys) if key in failed]
+    return CitationFormatError(
+        [(i, message) for i, (_, message) in at_fault],
+        {i: item for i, (item, _) in at_fault if item is not None},
+    )
+
+
 # --- the formatter ------------------------------------------------------------------
 
 
@@ -152,16 +178,17 @@ class Formatter:
         if missing:
             failed = self._format_missing(missing)
             if failed:
-                raise CitationFormatError([(i, failed[key]) for i, key in enumerate(keys) if key in failed])
+                raise _format_error(keys, failed)
         return [self._memory[key] for key in keys]
 
-    def _format_missing(self, missing: dict[str, CitationRequest]) -> dict[str, str]:
-        """Format and cache the missing requests; returns the error of each that failed."""
+    def _format_missing(self, missing: dict[str, CitationRequest]) -> dict[str, tuple[str | None, str]]:
+        """Format and cache the missing requests; returns, for each that failed, the
+        key of the bibliography entry at fault (if pandoc names one) and the message."""
         replies = self._ask([self._with_runtime_style(request_json(r)) for r in missing.values()])
         failed = {}
         for key, reply in zip(missing, replies, strict=True):
             if isinstance(reply, dict) and "error" in reply:
-                failed[key] = str(reply["error"])
+                failed[key] = failed_item(str(reply["error"]), missing[key])
             else:
                 self._store(key, _result_of(reply))
         return failed

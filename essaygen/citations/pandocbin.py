@@ -21,10 +21,19 @@ def find_pandoc() -> Path:
     if bundled is not None:
         return bundled
     system = shutil.which("pandoc")
-    if system is not None and pandoc_version(Path(system)) >= MIN_PANDOC:
+    if system is None:
+        raise PandocNotFound(_not_found("pypandoc-binary is not installed and no pandoc is on the PATH"))
+    version = pandoc_version(Path(system))
+    if version >= MIN_PANDOC:
         return Path(system)
-    raise PandocNotFound(
-        "citations need pandoc 3.1 or newer, and none was found: install essaygen's "
+    if version == (0,):
+        raise PandocNotFound(_not_found(f"{system} did not answer `pandoc --version`"))
+    raise PandocNotFound(_not_found(f"{system} is pandoc {'.'.join(map(str, version))}, too old"))
+
+
+def _not_found(why: str) -> str:
+    return (
+        f"citations need pandoc 3.1 or newer, and none was found: {why} — install essaygen's "
         "dependencies again (`pip install pypandoc-binary` ships pandoc), or install "
         "pandoc from https://pandoc.org/installing.html"
     )

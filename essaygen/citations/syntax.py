@@ -24,7 +24,7 @@ pandoc would read one way must not be read another way here:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
@@ -70,27 +70,37 @@ def _is_word_char(ch: str) -> bool:
     return ch.isalnum() or ch == "."
 
 
-def scan_key(src: str, pos: int, end: int) -> tuple[str, int] | None:
-    """The key starting at src[pos] (just after "@") and the index after it."""
+def scan_key(src: str, pos: int, end: int, braces: dict[int, int] | None = None) -> tuple[str, int] | None:
+    """The key starting at src[pos] (just after "@") and the index after it.
+    `braces` (from brace_pairs(src)) makes a braced key a look-up instead of a scan."""
     if pos >= end:
         return None
     if src[pos] == "{":
-        return _scan_braced_key(src, pos, end)
+        return _braced_key(src, pos, end, brace_pairs(src) if braces is None else braces)
     found = _KEY.match(src, pos, end)
     return (found.group(), found.end()) if found else None
 
 
-def _scan_braced_key(src: str, pos: int, end: int) -> tuple[str, int] | None:
-    depth = 0
-    for i in range(pos, end):
-        ch = src[i]
-        if ch.isspace():
-            return None
-        depth += ch == "{"
-        depth -= ch == "}"
-        if depth == 0:
-            return (src[pos + 1 : i], i + 1) if i > pos + 1 else None
-    return None
+def brace_pairs(src: str) -> dict[int, int]:
+    """Each "{" of src that a "}" closes before any whitespace, to the index of that "}".
+    One pass, so that a line of "@{" is linear, not a scan to its end per "@"."""
+    pairs: dict[int, int] = {}
+    opened: list[int] = []
+    for i, ch in enumerate(src):
+        if ch == "{":
+            opened.append(i)
+        elif ch == "}" and opened:
+            pairs[opened.pop()] = i
+        elif ch.isspace():
+            opened.clear()  # a braced key holds no whitespace
+    return pairs
+
+
+def _braced_key(src: str, pos: int, end: int, braces: dict[int, int]) -> tuple[str, int] | None:
+    close = braces.get(pos)
+    if close is None or close >= end or close == pos + 1:
+        return None  # unclosed, closed past the end, or empty
+    return src[pos + 1 : close], close + 1
 
 
 def _key_start(src: str, pos: int, lower: int) -> tuple[str, int] | None:
@@ -125,14 +135,41 @@ def _skip_code_span(src: str, pos: int, end: int) -> int:
             i += 1
 
 
-def _segments(src: str, start: int, end: int) -> tuple[list[tuple[int, int]], int] | None:
-    """Split the bracket opening at src[start] into its ;-parts at depth 0.
+@dataclass
+class _Walked:
+    """What walking from each "[" of one inline source found (see _walk): the index
+    of its closing "]" (None: never closed) and of the first "@" or "-@" inside it
+    that starts a key; and the source's brace pairs, for braced keys."""
 
-    Returns the parts as (begin, end) index pairs and the index of the closing
-    "]", or None when the bracket is not closed. Escapes and code spans are opaque.
-    """
-    parts: list[tuple[int, int]] = []
-    depth, begin, i = 0, start + 1, start + 1
+    close: dict[int, int | None] = field(default_factory=dict)
+    first: dict[int, int | None] = field(default_factory=dict)
+    braces: dict[int, int] = field(default_factory=dict)
+
+
+def _walked(state: StateInline) -> _Walked:
+    """The memo for this inline source and end, kept in the parse's env: markdown-it
+    tries the rules at every "[" (and again while looking ahead), and a bracket must
+    be walked once, not once per "[" before it, or a line of "[" is quadratic."""
+    memos: dict[tuple[str, int], _Walked] = state.env.setdefault("_citation_brackets", {})
+    key = (state.src, state.posMax)
+    if key not in memos:
+        memos[key] = _Walked(braces=brace_pairs(state.src))
+    return memos[key]
+
+
+def _is_citation_start(src: str, pos: int, end: int, walked: _Walked) -> bool:
+    found = _key_start(src, pos, 0)
+    return found is not None and scan_key(src, found[1] + 1, end, walked.braces) is not None
+
+
+def _walk(src: str, start: int, end: int, walked: _Walked) -> int | None:
+    """The index of the "]" closing the "[" at src[start], or None when it is not
+    closed; records the same for every "[" inside it. Escapes and code spans are
+    opaque. A "[" walked before is jumped over, so all walks together are linear."""
+    if start in walked.close:
+        return walked.close[start]
+    stack: list[tuple[int, int | None]] = [(start, None)]  # open "[" and first citation in it
+    i = start + 1
     while i < end:
         ch = src[i]
         if ch == "\\":
@@ -141,22 +178,66 @@ def _segments(src: str, start: int, end: int) -> tuple[list[tuple[int, int]], in
         if ch == "`":
             i = _skip_code_span(src, i, end)
             continue
+        if ch == "[" and i in walked.close:
+            if walked.close[i] is None:
+                break  # an unclosed bracket inside: none around it closes either
+            stack[-1] = _seen(stack[-1], walked.first[i])
+            i = walked.close[i] + 1  # type: ignore[operator]
+            continue
         if ch == "[":
-            depth += 1
+            stack.append((i, None))
         elif ch == "]":
-            if depth == 0:
-                parts.append((begin, i))
-                return parts, i
-            depth -= 1
-        elif ch == ";" and depth == 0:
-            parts.append((begin, i))
-            begin = i + 1
+            opened, first = stack.pop()
+            walked.close[opened], walked.first[opened] = i, first
+            if not stack:
+                return i
+            stack[-1] = _seen(stack[-1], first)
+        elif ch in "-@" and _is_citation_start(src, i, end, walked):
+            stack[-1] = _seen(stack[-1], i)
         i += 1
+    for opened, _ in stack:
+        walked.close[opened] = None
     return None
 
 
-def _find_citation(src: str, begin: int, end: int) -> tuple[int, str, int, str, int] | None:
-    """The first citation in src[begin:end]: (start, mode, at, key, key_end)."""
+def _seen(frame: tuple[int, int | None], citation: int | None) -> tuple[int, int | None]:
+    opened, first = frame
+    return opened, first if first is not None else citation
+
+
+def _segments(src: str, start: int, end: int, walked: _Walked) -> tuple[list[tuple[int, int]], int] | None:
+    """Split the bracket opening at src[start] into its ;-parts at depth 0.
+
+    Returns the parts as (begin, end) index pairs and the index of the closing
+    "]", or None when the bracket is not closed. Escapes and code spans are opaque.
+    """
+    close = _walk(src, start, end, walked)
+    if close is None:
+        return None
+    parts: list[tuple[int, int]] = []
+    begin, i = start + 1, start + 1
+    while i < close:
+        ch = src[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "`":
+            i = _skip_code_span(src, i, end)
+            continue
+        if ch == "[":
+            i = walked.close[i] + 1  # type: ignore[operator]  # closed: it is inside a closed one
+            continue
+        if ch == ";":
+            parts.append((begin, i))
+            begin = i + 1
+        i += 1
+    parts.append((begin, close))
+    return parts, close
+
+
+def _find_citation(src: str, begin: int, end: int, walked: _Walked) -> tuple[int, str, int, str, int] | None:
+    """The first citation in src[begin:end]: (start, mode, at, key, key_end).
+    A nested bracket is skipped to the first citation inside it, or past it if none."""
     i = begin
     while i < end:
         ch = src[i]
@@ -166,11 +247,15 @@ def _find_citation(src: str, begin: int, end: int) -> tuple[int, str, int, str, 
         if ch == "`":
             i = _skip_code_span(src, i, end)
             continue
+        if ch == "[" and walked.close.get(i) is not None:
+            inner = walked.first[i]
+            i = walked.close[i] + 1 if inner is None else inner  # type: ignore[operator]
+            continue
         if ch in "-@":
             found = _key_start(src, i, begin)
             if found is not None:
                 mode, at = found
-                key = scan_key(src, at + 1, end)
+                key = scan_key(src, at + 1, end, walked.braces)
                 if key is not None:
                     return i, mode, at, key[0], key[1]
         i += 1
@@ -193,7 +278,7 @@ def _item(state: StateInline, part: tuple[int, int], silent: bool) -> CitationIt
     """The citation in one ;-part of a bracket, or None if the part has no key.
     In silent mode (markdown-it looking ahead) positions are not worked out."""
     begin, end = part
-    found = _find_citation(state.src, begin, end)
+    found = _find_citation(state.src, begin, end, _walked(state))
     if found is None:
         return None
     start, mode, at, key, key_end = found
@@ -209,7 +294,7 @@ def _item(state: StateInline, part: tuple[int, int], silent: bool) -> CitationIt
 
 
 def _bracketed_items(state: StateInline, start: int, silent: bool) -> tuple[list[CitationItem], int] | None:
-    segmented = _segments(state.src, start, state.posMax)
+    segmented = _segments(state.src, start, state.posMax, _walked(state))
     if segmented is None:
         return None
     parts, close = segmented
@@ -236,7 +321,7 @@ def _in_text_locator(state: StateInline, pos: int, silent: bool) -> tuple[str, l
     open_ = _skip_spnl(src, pos, end)
     if open_ >= end or src[open_] != "[" or src.startswith("[^", open_):
         return None
-    segmented = _segments(src, open_, end)
+    segmented = _segments(src, open_, end, _walked(state))
     if segmented is None:
         return None
     parts, close = segmented
@@ -282,7 +367,7 @@ def in_text_rule(state: StateInline, silent: bool) -> bool:
         return False
     if start and _is_word_char(src[start - 1]):
         return False
-    key = scan_key(src, at + 1, state.posMax)
+    key = scan_key(src, at + 1, state.posMax, _walked(state).braces)
     if key is None:
         return False
     line, col = (0, 0) if silent else inline_position(state, at)
