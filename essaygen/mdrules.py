@@ -47,8 +47,10 @@ def _heading_ids(state: StateCore) -> None:
             continue
         text = _plain_text(tokens[i + 1].children or [])
         base = slugify(text) or "section"
+        if _GENERATED_ID.fullmatch(base):  # "ref-x" or "fn1" would take a footnote's or citation's id
+            base = f"section-{base}"
         slug, n = base, 1
-        while slug in taken or _GENERATED_ID.fullmatch(slug):
+        while slug in taken:
             slug, n = f"{base}-{n}", n + 1
         taken.add(slug)
         token.attrSet("id", slug)

@@ -109,7 +109,7 @@ def _format(config: SiteConfig, views: Sequence[EssayView], clusters: Mapping[st
     except PandocNotFound as exc:
         return Cited(tuple(views), problems=(config.doc.problem(("citations",), str(exc)),))
     except CitationFormatError as exc:
-        return Cited(tuple(views), problems=tuple(_format_problem(config, views, i, msg) for i, msg in exc.failures))
+        return Cited(tuple(views), problems=_format_problems(config, views, bibs, exc))
     formatted, cite_this = results[: len(views)], results[len(views) : 2 * len(views)]
     collection = results[2 * len(views)] if everything else None
     new_views, extras, downloads = [], {}, []
@@ -197,7 +197,25 @@ def plain_citation(view: EssayView, item: Mapping[str, Any]) -> str:
     return f"{names + '. ' if names else ''}{item['title']}. {container}. {year}. {item['URL']}"
 
 
-def _format_problem(config: SiteConfig, views: Sequence[EssayView], index: int, message: str) -> Problem:
-    if index < len(views):
-        return Problem(views[index].source, 1, 1, f"pandoc could not format this essay's citations: {message} — check its citations and the bibliography entries they cite")
-    return config.doc.problem(("citations", "style"), f"pandoc could not format a citation: {message} — check the citation style")
+def _format_problems(config: SiteConfig, views: Sequence[EssayView], bibs: Mapping[str, Bibliography], exc: CitationFormatError) -> tuple[Problem, ...]:
+    """Blame what failed: the bibliography entry when pandoc names it, else the essay
+    whose request failed (requests are: each essay, each "cite this essay", the
+    collection's list), and the style only when every request failed alike."""
+    count = len(views)
+    messages = {message for _, message in exc.failures}
+    if not exc.keys and len(exc.failures) >= 2 * count and len(messages) == 1:
+        return (config.doc.problem(("citations", "style"), f"pandoc could not format any citation: {messages.pop()} — check the citation style"),)
+    problems: dict[Problem, None] = {}
+    for index, message in exc.failures:
+        if index >= 2 * count and len(exc.failures) > 1:
+            continue  # the collection's list holds the same items as the essays that failed
+        view = views[index % count] if count else None
+        key = exc.keys.get(index)
+        origin = bibs[view.slug].origins.get(key) if view is not None and key else None
+        if origin is not None:
+            problems[Problem(*origin, f"pandoc could not format this entry: {message} — check its fields")] = None
+        elif view is not None:
+            problems[Problem(view.source, 1, 1, f"pandoc could not format this essay's citations: {message} — check its citations and the bibliography entries they cite")] = None
+        else:
+            problems[config.doc.problem(("citations",), f"pandoc could not format the references: {message} — check the bibliography")] = None
+    return tuple(problems)

@@ -231,3 +231,13 @@ def test_link_to_an_anchor_in_the_same_essay() -> None:
     assert '<a href="#method">above</a>' in html
     [problem] = problems
     assert (problem.line, problem.col) == (7, 26) and "'#nowhere' is not a heading or anchor" in problem.message
+
+
+def test_regression_a_heading_that_looks_like_a_reference_id_terminates() -> None:
+    """`# ref x` once looped forever: every `-N` suffix still matched the reserved `ref-…` pattern."""
+    from essaygen.markdown import RenderContext, render_body
+
+    ctx = RenderContext("content/essays/x.md", 0, "essays/x/", None, "/tmp", False, frozenset())
+    body = render_body("## ref x\n\n## ref x\n\n## fn1\n", ctx)
+    ids = [h[1] for h in body.headings]
+    assert ids == ["section-ref-x", "section-ref-x-1", "section-fn1"]
