@@ -500,7 +500,7 @@ def test_palettes_meet_wcag_aa_on_their_backgrounds() -> None:
     blocks = re.findall(r"\{([^{}]*--chart-bg:[^{}]*)\}", css)
     assert len(blocks) >= 3  # light, dark (media query and data-theme), print
     for block in blocks:
-        props = dict(re.findall(r"--chart-([\w-]+):\s*(#[0-9a-f]{6}|#[0-9a-f]{3})\b", block))
+        props = dict(re.findall(r"--chart-([\w-]+):\s*(?:var\(--[\w-]+,\s*)?(#[0-9a-f]{6}|#[0-9a-f]{3})\b", block))
         background = props.pop("bg")
         on_fill = props.pop("on")
         for name, color in props.items():

@@ -6,7 +6,8 @@ build time as an accessible SVG chart with its data table. No JavaScript.
 The stages, each usable alone: `parse_chart_spec` (YAML -> ChartSpec),
 `parse_csv_rows` (CSV text -> RawTable), `build_table` (spec + rows -> ChartTable),
 `render_svg` and `render_table_html`. Only `render_chart_block` touches the disk.
-The stylesheet the charts need is `STYLESHEET` (essaygen/charts_style.css).
+The stylesheet the charts need is `STYLESHEET`: the lab theme's charts.css (palettes
+for light, dark and print); another theme copies it.
 """
 
 from pathlib import Path
@@ -18,7 +19,12 @@ from essaygen.charts.spec import ChartSpec, parse_chart_spec
 from essaygen.charts.svg import render_svg
 from essaygen.charts.table import render_table_html
 
-STYLESHEET = Path(__file__).resolve().parent.parent / "charts_style.css"
+from essaygen.themes import PACKAGE_THEMES, REPO_THEMES
+
+STYLESHEET = next(
+    (p for p in (PACKAGE_THEMES / "lab/static/charts.css", REPO_THEMES / "lab/static/charts.css") if p.is_file()),
+    REPO_THEMES / "lab/static/charts.css",
+)
 
 __all__ = [
     "STYLESHEET", "ChartContext", "ChartResult", "ChartSpec", "ChartTable", "Origin", "Pos",

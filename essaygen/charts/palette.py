@@ -1,7 +1,7 @@
 """How series look: colours by CSS custom property, fill patterns, markers, dashes.
 
 Colours are `var(--chart-N, fallback)` so that a theme's stylesheet (see
-charts_style.css) can swap the palette for dark mode and print; the fallbacks
+themes/lab/static/charts.css) can swap the palette for dark mode and print; the fallbacks
 keep a chart readable where no stylesheet is loaded (feed readers). Every
 series also differs by pattern, marker shape or dash, never by colour alone.
 """
