@@ -194,5 +194,3 @@ def _save(produced: Path, saved: Path, manifest: Path) -> None:
 def cache_folder(root: Path, enabled: bool = True) -> Path | None:
     return root / CACHE_DIR if enabled else None
 
-
-Hasher = Callable[[str], str]

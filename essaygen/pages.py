@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from essaygen.search import search_available
 from essaygen.metadata import Head, article_ld, collection_ld, format_date, json_ld, website_ld
-from essaygen.site import EssayView, PageView, SeriesView, Site, Tag
+from essaygen.site import EssayView, SeriesView, Site
 from essaygen.urls import relative_url
 
 FEEDS = (("feed.xml", "application/atom+xml", "Atom"), ("rss.xml", "application/rss+xml", "RSS"), ("feed.json", "application/feed+json", "JSON Feed"))
@@ -202,4 +202,4 @@ def _series_head(site: Site, series: SeriesView) -> Head:
     )
 
 
-__all__ = ["OutputFile", "EssayExtras", "plan_pages", "render_template", "base_context", "EssayView", "PageView", "Tag"]
+__all__ = ["OutputFile", "EssayExtras", "EssayPages", "plan_pages", "render_template", "base_context"]

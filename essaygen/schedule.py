@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
 
-from essaygen.config import SeriesConfig, SiteConfig, Wave
+from essaygen.config import SiteConfig, Wave
 from essaygen.content import Essay
 from essaygen.problems import Problem
 from essaygen.schema import shown
@@ -174,6 +174,3 @@ def _teasers(config: SiteConfig, planned: Sequence[Planned], drafts: bool) -> di
         result[key] = tuple(Teaser(p.part or 0, p.essay.title if show_title else None, p.release, p.announce) for p in waiting)
     return result
 
-
-def series_of(config: SiteConfig) -> Mapping[str, SeriesConfig]:
-    return config.series

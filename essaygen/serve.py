@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 import os
-import posixpath
 import sys
 import threading
 import time

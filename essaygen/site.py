@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from essaygen.config import Author, SiteConfig
-from essaygen.content import Page, Revision, slugify
+from essaygen.content import Revision, slugify
 from essaygen.schedule import Planned, Schedule, Teaser
 from essaygen.urls import essay_dir, page_dir, series_dir, tag_dir
 

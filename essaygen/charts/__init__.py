@@ -10,7 +10,6 @@ The stylesheet the charts need is `STYLESHEET`: the lab theme's charts.css (pale
 for light, dark and print); another theme copies it.
 """
 
-from pathlib import Path
 
 from essaygen.charts.block import ChartContext, ChartResult, render_chart_block, render_figure
 from essaygen.charts.data import ChartTable, Origin, Series, build_table
