@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,20 +20,21 @@ from pathlib import Path
 import jinja2
 
 from essaygen import __version__
-from essaygen.cache import BodyCache, FileDigests, PagesDigest, cache_folder, cached_step
+from essaygen.cache import BodyCache, FileDigests, cache_folder
 from essaygen.clock import BadDate, parse_as_of
 from essaygen.config import SiteConfig, load_config
 from essaygen.content import Essay, Page, Source, parse_essay, parse_page, read_sources, slugify
+from essaygen import record
 from essaygen.lock import build_lock
 from essaygen.markdown import LinkTarget, RenderContext, RenderedBody, published_path, resolve_links
 from essaygen.mdrules import resolve_local
 from essaygen.output import WriteStats, write_output
 from essaygen.pages import EssayExtras, EssayPages, OutputFile, plan_pages
 from essaygen.pagecache import PageCache, chrome_digest, essay_pages_cacheable, listing_digest
-from essaygen.problems import Problem, SiteError, raise_if
+from essaygen.problems import Problem, SiteError, UsageError, raise_if
 from essaygen.render_pool import render_bodies
 from essaygen.schedule import DRAFT, Planned, Schedule, plan_schedule
-from essaygen.search import search_indexer
+from essaygen.search import plan_search
 from essaygen.site import EssayView, PageView, Site, assemble_site, make_tags
 from essaygen.themes import Theme, find_theme, make_environment, theme_digest
 from essaygen.urls import essay_dir, page_dir
@@ -41,10 +42,6 @@ from essaygen.urls import essay_dir, page_dir
 
 def is_absolute_url(value: str) -> bool:
     return value.startswith(("http://", "https://"))
-
-
-class UsageError(Exception):
-    """Bad command-line input (exit status 2)."""
 
 
 @dataclass(frozen=True)
@@ -98,38 +95,88 @@ def build(options: BuildOptions, now: datetime) -> BuildResult:
     root = options.root.absolute()
     watch = Stopwatch()
     with build_lock(root, enabled=options.write and (root / "site.yaml").is_file()):
+        keeper = RecordKeeper.start(root, options)
         loaded = load_site(root)
+        keeper.config_loaded(loaded.config)
+        if not options.search:  # the theme then shows no search page or link either
+            loaded = replace(loaded, config=replace(loaded.config, search=False))
         as_of = resolve_as_of(options.as_of, loaded.config, now)
         schedule, problems = plan_schedule(loaded.config, loaded.essays, as_of, options.drafts, loaded.broken_slugs)
         if schedule is None:
             raise SiteError([*loaded.problems, *problems])
         watch.lap("read and parse")
-        site, extras, rendered, extra_files = render_site(root, loaded, schedule, options)
+        site, extras, rendered, extra_files, bodies = render_site(root, loaded, schedule, options)
         watch.lap("markdown, links, citations")
         # Files stream from the templates to the disk: a 5,000-essay site never holds
         # every page in memory at once.
-        files = PagesDigest(plan_files(root, loaded, site, extras, extra_files, options))
+        files = Counted(plan_files(root, loaded, site, extras, extra_files, bodies, options))
         stats = None
         if options.write:
             cache = cache_folder(root, options.use_cache)
-            finish = search_indexer(loaded.config) if options.search else None
-            if finish is not None:
-                finish = cached_step(_timed(finish, watch), cache / "search" if cache else None, files.digest, "pagefind")
-            stats = write_output(options.out or root / "output", files, finish, trash=cache / "trash" if cache else None)
+            stats = write_output(options.out or root / "output", files, trash=cache / "trash" if cache else None)
+            keeper.finish(schedule, len(site.essays), files.count)
         else:
             for _ in files:  # templates and feeds are checked too
                 pass
-        watch.lap("templates, feeds, write" if options.write else "templates and feeds")
+        watch.lap("templates, feeds, search, write" if options.write else "templates and feeds")
         return BuildResult(site, schedule, files.count, stats, rendered, tuple(watch.laps))
 
 
-def _timed(step: Callable[[Path], None], watch: Stopwatch) -> Callable[[Path], None]:
-    def run(stage: Path) -> None:
-        watch.lap("templates, feeds, write")
-        step(stage)
-        watch.lap("search index")
+@dataclass
+class RecordKeeper:
+    """Saves the record of a build that wrote output (see record.py), fingerprinting
+    the inputs before they are read, so that an edit made during the build is noticed."""
 
-    return run
+    path: Path | None
+    out: Path
+    options_key: str
+    base: str = ""
+    extras: tuple[str, ...] = ()
+    extra_digest: str = ""
+    config: SiteConfig | None = None
+
+    @classmethod
+    def start(cls, root: Path, options: BuildOptions) -> RecordKeeper:
+        out = (options.out or root / "output").absolute()
+        key = record.options_key(options.drafts, options.search)
+        if not (options.write and options.use_cache):
+            return cls(None, out, key)
+        path = record.record_path(root, out, key)
+        record.forget(path)  # until this build has written its output, the old record is wrong
+        return cls(path, out, key, base=record.base_fingerprint(root, out, key))
+
+    def config_loaded(self, config: SiteConfig) -> None:
+        if self.path is None:
+            return
+        style = (config.citation_style,) if config.citation_style.endswith(".csl") else ()
+        self.extras = (*config.bibliography, *style)
+        self.extra_digest = record.files_fingerprint(config.root, self.extras)
+        self.config = config
+
+    def finish(self, schedule: Schedule, essays: int, files: int) -> None:
+        if self.path is None or self.config is None:
+            return
+        from essaygen.scheduling_report import release_line
+
+        releases = [p.release for p in schedule.planned if p.state != DRAFT]
+        earliest, latest = record.window(releases, schedule.as_of)
+        record.save(self.path, record.Record(
+            record.combine(self.base, self.extra_digest), earliest, latest, record.output_state(self.out),
+            self.extras, self.config.timezone_name, essays, files, release_line(schedule, self.config),
+        ))
+
+
+class Counted:
+    """Passes output files through, counting them."""
+
+    def __init__(self, files: Iterable[OutputFile]) -> None:
+        self.files = files
+        self.count = 0
+
+    def __iter__(self) -> Iterator[OutputFile]:
+        for item in self.files:
+            self.count += 1
+            yield item
 
 
 def resolve_as_of(value: str | datetime | None, config: SiteConfig, now: datetime) -> datetime:
@@ -216,7 +263,7 @@ def content_files(root: Path) -> frozenset[str]:
 
 # ---------------------------------------------------------------- rendering
 
-def render_site(root: Path, loaded: Loaded, schedule: Schedule, options: BuildOptions) -> tuple[Site, dict[str, EssayExtras], int, list[OutputFile]]:
+def render_site(root: Path, loaded: Loaded, schedule: Schedule, options: BuildOptions) -> tuple[Site, dict[str, EssayExtras], int, list[OutputFile], dict[str, RenderedBody]]:
     config = loaded.config
     # Embargoed essays are rendered to *check* them (links, citations), never published.
     checked = [p for p in schedule.planned if p.state != DRAFT or options.drafts]
@@ -249,7 +296,7 @@ def render_site(root: Path, loaded: Loaded, schedule: Schedule, options: BuildOp
     problems += cited.problems
     raise_if(problems)
     site = replace(assemble_site(config, schedule, cited.views, page_views, options.drafts), references=cited.references)
-    return site, cited.extras, rendered, cited.files(site)
+    return site, cited.extras, rendered, cited.files(site), essay_bodies
 
 
 def _essay_context(root: Path, loaded: Loaded, essay: Essay) -> RenderContext:
@@ -314,7 +361,10 @@ def _essay_view(planned: Planned, body: RenderedBody, html: str, image: str | No
 
 # ---------------------------------------------------------------- output files
 
-def plan_files(root: Path, loaded: Loaded, site: Site, extras: dict[str, EssayExtras], extra_files: Sequence[OutputFile], options: BuildOptions) -> Iterator[OutputFile]:
+def plan_files(
+    root: Path, loaded: Loaded, site: Site, extras: dict[str, EssayExtras], extra_files: Sequence[OutputFile],
+    bodies: Mapping[str, RenderedBody], options: BuildOptions,
+) -> Iterator[OutputFile]:
     assert loaded.theme is not None  # a missing theme is a problem reported before this stage
     env = make_environment(root, loaded.theme, cache_folder(root, options.use_cache and options.write))
     env.globals["generator"] = f"essaygen {__version__}"
@@ -325,6 +375,8 @@ def plan_files(root: Path, loaded: Loaded, site: Site, extras: dict[str, EssayEx
 
     yield from plan_feeds(site)
     yield from plan_discovery(site)
+    if site.config.search:
+        yield from (OutputFile(path, data) for path, data in plan_search(site, {slug: body.search for slug, body in bodies.items()}))
     yield from _copies(loaded.theme.static, "assets/", within=loaded.theme.folder)
     yield from _copies(root / "content" / "media", "media/", within=root)
     essays = {e.source: e for e in loaded.essays}

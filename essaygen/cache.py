@@ -12,15 +12,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from essaygen.markdown import RenderedBody, SourceLink
 from essaygen.problems import Problem
+from essaygen.search import SearchBody
 
 CACHE_DIR = ".essaygen-cache"
 MISSING = "missing"
@@ -113,6 +112,7 @@ def _body_from(data: dict[str, Any]) -> RenderedBody:
         anchors=frozenset(data["anchors"]),
         deps=tuple(sorted(data["deps"])),
         problems=tuple(Problem(**p) for p in data["problems"]),
+        search=SearchBody(str(data["search"]["text"]), str(data["search"]["terms"])),
     )
 
 
@@ -121,74 +121,6 @@ def _cluster_from(data: dict[str, Any]) -> Any:
 
     items = tuple(CitationItem(**item) for item in data["items"])
     return CitationCluster(**{**data, "items": items})
-
-
-class PagesDigest:
-    """Passes output files through, hashing every HTML page on the way: the key of
-    the search index, which is made from exactly those pages."""
-
-    def __init__(self, files: Iterable[Any]) -> None:
-        self.files = files
-        self.hash = hashlib.sha256()
-        self.count = 0
-
-    def __iter__(self) -> Iterator[Any]:
-        for item in self.files:
-            self.count += 1
-            if item.path.endswith(".html") and item.data is not None:
-                self.hash.update(item.path.encode("utf-8") + b"\x00" + hashlib.sha256(item.data).digest())
-            yield item
-
-    def digest(self) -> str:
-        return self.hash.hexdigest()
-
-
-def cached_step(step: Callable[[Path], None], folder: Path | None, key: Callable[[], str], produces: str) -> Callable[[Path], None]:
-    """Run `step` on a staged output only when its input changed; otherwise hard-link
-    what it produced last time (the folder `produces`, e.g. "pagefind"), after checking
-    every file's size and modification time against the manifest saved with it: a
-    damaged or edited entry (in the cache or, through the links, in an output) is never used."""
-    if folder is None:
-        return step
-
-    def run(stage: Path) -> None:
-        saved = folder / key()
-        if _restore(saved / produces, saved / "manifest.json", stage / produces):
-            return
-        step(stage)
-        shutil.rmtree(folder, ignore_errors=True)  # one entry is enough: the last output's
-        _save(stage / produces, saved / produces, saved / "manifest.json")
-
-    return run
-
-
-def _tree_state(folder: Path) -> dict[str, list[int]]:
-    found = {}
-    for path in sorted(folder.rglob("*")):
-        if path.is_file():
-            info = path.stat()
-            found[path.relative_to(folder).as_posix()] = [info.st_size, info.st_mtime_ns]
-    return found
-
-
-def _restore(saved: Path, manifest: Path, dest: Path) -> bool:
-    try:
-        expected = json.loads(manifest.read_text("utf-8"))
-        if not saved.is_dir() or _tree_state(saved) != expected:
-            return False
-        shutil.copytree(saved, dest, copy_function=os.link)
-        return True
-    except (OSError, ValueError):
-        shutil.rmtree(dest, ignore_errors=True)
-        return False
-
-
-def _save(produced: Path, saved: Path, manifest: Path) -> None:
-    try:
-        shutil.copytree(produced, saved, copy_function=os.link)
-        manifest.write_text(json.dumps(_tree_state(saved), sort_keys=True), "utf-8")
-    except OSError:
-        shutil.rmtree(saved, ignore_errors=True)  # a cache that cannot be written only costs time
 
 
 def cache_folder(root: Path, enabled: bool = True) -> Path | None:

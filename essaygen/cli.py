@@ -91,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _usage_or_internal(exc: Exception) -> int:
-    from essaygen.build import UsageError
+    from essaygen.problems import UsageError
 
     if isinstance(exc, UsageError):
         print(f"essaygen: error: {exc}", file=sys.stderr)
@@ -119,11 +119,13 @@ def now() -> datetime:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from essaygen.build import BuildOptions, build
-
     started = time.perf_counter()
     out = args.output if args.output else args.site / "output"
     check_output_folder(out)
+    if _up_to_date(args, out, started):
+        return EXIT_OK
+    from essaygen.build import BuildOptions, build
+
     result = build(BuildOptions(args.site, out=out, as_of=args.as_of, drafts=args.drafts, use_cache=not args.no_cache), now())
     seconds = time.perf_counter() - started
     stats = result.stats
@@ -137,9 +139,28 @@ def cmd_build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _up_to_date(args: argparse.Namespace, out: Path, started: float) -> bool:
+    """Print and return True when the last build's output is still right (record.py)."""
+    from essaygen import record
+
+    if args.no_cache or os.environ.get("ESSAYGEN_TEST_KILL_AFTER_FILES") or not out.is_dir():
+        return False
+    root = args.site.absolute()
+    found = record.up_to_date(root, out, record.options_key(args.drafts, search=True), args.as_of, now())
+    if found is None:
+        return False
+    seconds = time.perf_counter() - started
+    print(f"Up to date: {found.essays} essays, {found.files} files in {out}; nothing changed since the last build "
+          f"(checked in {seconds:.2f} s)")
+    print(found.release_line)
+    if args.timings:
+        print(f"  {'up-to-date check':<28} {seconds:7.3f} s")
+    return True
+
+
 def check_output_folder(out: Path) -> None:
     """Refuse an output path that cannot be a folder before any work is done."""
-    from essaygen.build import UsageError
+    from essaygen.problems import UsageError
 
     if out.is_symlink():
         raise UsageError(f"the output path {out} is a symbolic link — give -o a real folder (the output is replaced whole on every build)")

@@ -49,7 +49,7 @@ PAGE_SCHEMA: Mapping[str, Field] = {
     "nav": Field("bool", example="nav: false"),
     "order": Field("int", example="order: 1"),
 }
-RESERVED_SLUGS = frozenset({"essays", "series", "tags", "references", "assets", "media", "authors", "pagefind", "index"})
+RESERVED_SLUGS = frozenset({"essays", "series", "tags", "references", "assets", "media", "authors", "search", "index"})
 
 
 @dataclass(frozen=True)

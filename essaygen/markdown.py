@@ -24,6 +24,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from essaygen import mdrules
 from essaygen.mdsource import line_tracking_plugin
 from essaygen.problems import Problem
+from essaygen.search import SearchBody, search_body
 from essaygen.urls import relative_url
 
 try:  # the citation syntax lives in its own package
@@ -31,7 +32,7 @@ try:  # the citation syntax lives in its own package
 except ImportError:  # pragma: no cover - during bootstrap only
     citation_plugin = None  # type: ignore[assignment]
 
-ENGINE_VERSION = "md-3"
+ENGINE_VERSION = "md-4"
 _PLACEHOLDER = re.compile(r"\x00([LE])(\d+)\x00")
 
 
@@ -65,6 +66,7 @@ class RenderedBody:
     anchors: frozenset[str]                       # every id in the body
     deps: tuple[str, ...]                         # files read (chart data), relative to root
     problems: tuple[Problem, ...]
+    search: SearchBody                            # its text and terms, for the search index
 
 
 @lru_cache(maxsize=4)
@@ -113,6 +115,7 @@ def render_body(body: str, ctx: RenderContext) -> RenderedBody:
         anchors=frozenset(re.findall(r'\sid="([^"]+)"', html)),
         deps=tuple(sorted(set(env["deps"]))),
         problems=tuple(env["problems"]),
+        search=search_body(html),
     )
 
 

@@ -17,7 +17,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -45,11 +45,8 @@ def safe_relative(path: str) -> PurePosixPath:
     return pure
 
 
-def write_output(
-    out: Path, files: Iterable[OutputFile], finish: Callable[[Path], None] | None = None, trash: Path | None = None
-) -> WriteStats:
-    """Write `files` beside `out`, let `finish` complete the staged folder (the search
-    index), then swap it in. Any exception leaves `out` untouched.
+def write_output(out: Path, files: Iterable[OutputFile], trash: Path | None = None) -> WriteStats:
+    """Write `files` beside `out`, then swap them in. Any exception leaves `out` untouched.
 
     The previous output is moved into `trash` (inside the cache) and deleted by a
     background process: removing thousands of files is slow, and nobody waits for it.
@@ -60,8 +57,6 @@ def write_output(
     stage = Path(tempfile.mkdtemp(prefix=f"{STAGE_PREFIX}{out.name}-", dir=out.parent))
     try:
         stats = _fill(stage, out, files)
-        if finish is not None:
-            finish(stage)
         _swap(stage, out)
         _discard(stage, trash)
     finally:

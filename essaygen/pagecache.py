@@ -20,7 +20,6 @@ from jinja2 import meta, nodes
 
 from essaygen import __version__
 from essaygen.cache import JsonStore
-from essaygen.search import search_available
 from essaygen.site import EssayView, SeriesView, Site
 
 # What an essay page may read of `site` and still be cached by the key below.
@@ -68,7 +67,7 @@ def chrome_digest(site: Site, theme_digest: str) -> str:
         site.drafts,
         tuple((p.title, p.path) for p in site.nav_pages),
         tuple((s.key, s.title, s.path, s.total, s.description) for s in site.series),
-        search_available(site.config),
+        site.config.search,
     )
     return hashlib.sha256(repr(chrome).encode("utf-8")).hexdigest()
 

@@ -9,7 +9,6 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from essaygen.search import search_available
 from essaygen.metadata import Head, article_ld, collection_ld, format_date, json_ld, website_ld
 from essaygen.site import EssayView, SeriesView, Site
 from essaygen.urls import relative_url
@@ -61,7 +60,7 @@ def plan_pages(site: Site, env: jinja2.Environment, extras: dict[str, EssayExtra
     for page in site.pages:
         yield _listing(essay_pages, site, env, "page.html", page.path, _head(site, page.title, page.summary or site.config.description, page.path, noindex=page.draft), {"page": page})
     yield _listing(essay_pages, site, env, "404.html", "404.html", _head(site, "Page not found", "This page does not exist.", "404.html", noindex=True), {}, root_relative=True)
-    if search_available(site.config):
+    if site.config.search:
         yield _listing(essay_pages, site, env, "search.html", "search/", _head(site, "Search", "Search the essays of " + site.config.title, "search/", noindex=True), {})
 
 
@@ -110,7 +109,7 @@ def base_context(site: Site, folder: str, head: Head, root_relative: bool = Fals
         "date": lambda moment: format_date(moment, config.language, config.zone),
         "iso": lambda moment: moment.astimezone(config.zone).isoformat(timespec="seconds"),
         "feeds": FEEDS,
-        "search_available": search_available(config),
+        "search_available": config.search,
         "draft_mode": site.drafts,
         "html": Markup,
     }

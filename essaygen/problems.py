@@ -35,3 +35,7 @@ def raise_if(problems: Iterable[Problem]) -> None:
     found = tuple(problems)
     if found:
         raise SiteError(found)
+
+
+class UsageError(Exception):
+    """Bad command-line input (exit status 2)."""

@@ -182,12 +182,6 @@ def _pandoc_missing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pandocbin.shutil, "which", lambda name: None)
 
 
-def _pagefind_fails(monkeypatch: pytest.MonkeyPatch) -> None:
-    from essaygen import search
-
-    monkeypatch.setattr(search, "pagefind_executable", lambda: Path("/bin/false"))
-
-
 def _unreadable_files(monkeypatch: pytest.MonkeyPatch) -> None:
     """Permission denied (tests run as root, so chmod cannot do it)."""
     def denied(self: Path, *args: object, **kwargs: object) -> str:
@@ -304,7 +298,6 @@ MESSAGES: dict[str, Row] = {
     "link to missing anchor": Row("markdown", r"^'#nope' is not a heading or anchor in content/essays/f.md — check the spelling", build({"e.md": essay_with("[x](f.md#nope)\n"), "f.md": essay_with("# Yes\n")}), ESSAY),
     # feeds.py, search.py: consistency checks and the environment
     "malformed feed": Row("feeds", r"^essaygen produced a malformed feed \(.+\) — please report this bug$", raises(_malformed_feed), "feed.xml"),
-    "search index failed": Row("search", r"^search index could not be built: .+ — reinstall it", build({"e.md": essay_with("x")}, SITE.replace("search: {enabled: false}\n", "")), "site.yaml", fixture="_pagefind_fails"),
     # references.py and citations/: bibliographies and citation keys
     "unknown citation key": Row("citations.bibliography", r"^unknown citation key 'smith2021' — add it to the bibliography, or write \\@ for a literal at-sign \(did you mean 'smith2020'\?\)$", build({"e.md": essay_with("See [@smith2021].\n")}, BIB_SITE, {"content/refs.json": json.dumps([REF])}), ESSAY),
     "citation hidden in a prefix": Row("citations.bibliography", r"^'@other' inside the citation of 'smith2020' is read as text, not cited — separate citations with ';'", build({"e.md": essay_with("See [@smith2020, and @other].\n")}, BIB_SITE, {"content/refs.json": json.dumps([REF, {**REF, "id": "other"}])}), ESSAY),
@@ -373,7 +366,7 @@ def _rows() -> list:
 def test_each_message_is_triggered_and_says_where_and_what_to_do(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     row = CATALOGUE[name]
     if row.fixture:
-        {"_pandoc_missing": _pandoc_missing, "_pagefind_fails": _pagefind_fails, "_unreadable_files": _unreadable_files}[row.fixture](monkeypatch)
+        {"_pandoc_missing": _pandoc_missing, "_unreadable_files": _unreadable_files}[row.fixture](monkeypatch)
     problems = row.trigger(tmp_path)
     matching = [p for p in problems if re.search(row.template, p.message)]
     assert matching, f"{name}: no message matches {row.template!r} in:\n" + "\n".join(map(str, problems))

@@ -2,7 +2,7 @@
 
 The tests drive real pages: the build runs in-process through essaygen's own
 `build()` (as `essaygen build` does), and a `http.server` on 127.0.0.1 serves the
-output, as a static host would (Pagefind needs http, not file://).
+output, as a static host would (search fetches its index, which needs http, not file://).
 """
 
 from __future__ import annotations
@@ -110,4 +110,4 @@ def serve(folder: Path) -> Iterator[str]:
 
 
 def html_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*.html") if "pagefind" not in p.relative_to(folder).parts)
+    return sorted(folder.rglob("*.html"))
