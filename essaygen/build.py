@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,11 +26,12 @@ from essaygen.config import SiteConfig, load_config
 from essaygen.content import Essay, Page, Source, parse_essay, parse_page, read_sources, slugify
 from essaygen import record
 from essaygen.lock import build_lock
+from essaygen.memo import Memo
 from essaygen.markdown import LinkTarget, RenderContext, RenderedBody, published_path, resolve_links
 from essaygen.mdrules import resolve_local
 from essaygen.output import WriteStats, write_output
 from essaygen.pages import EssayExtras, EssayPages, OutputFile, plan_pages
-from essaygen.pagecache import PageCache, chrome_digest, essay_pages_cacheable, listing_digest
+from essaygen.pagecache import PageCache, chrome_digest, essay_pages_cacheable, listing_digest, listing_shape, reads_word_counts
 from essaygen.problems import Problem, SiteError, UsageError, raise_if
 from essaygen.render_pool import render_bodies
 from essaygen.schedule import DRAFT, Planned, Schedule, plan_schedule
@@ -54,6 +55,15 @@ class BuildOptions:
     use_cache: bool = True
     jobs: int = 0                           # worker processes; 0 chooses
     search: bool = True                     # build the search index (serve skips it)
+    memo: Memo | None = None                # results kept between builds of one process (serve)
+    collect: bool = False                   # keep the files in memory (BuildResult.output) instead of writing
+
+
+@dataclass(frozen=True)
+class Collected:
+    """The output of a build kept in memory: each file's bytes, or the file to copy."""
+
+    files: dict[str, OutputFile]
 
 
 @dataclass(frozen=True)
@@ -64,6 +74,7 @@ class BuildResult:
     stats: WriteStats | None
     rendered: int                           # bodies rendered (not taken from the cache)
     timings: tuple[tuple[str, float], ...] = ()
+    output: Collected | None = None         # with BuildOptions.collect
 
 
 @dataclass(frozen=True)
@@ -96,10 +107,10 @@ def build(options: BuildOptions, now: datetime) -> BuildResult:
     watch = Stopwatch()
     with build_lock(root, enabled=options.write and (root / "site.yaml").is_file()):
         keeper = RecordKeeper.start(root, options)
-        loaded = load_site(root)
+        loaded = load_site(root, options.memo)
         keeper.config_loaded(loaded.config)
         if not options.search:  # the theme then shows no search page or link either
-            loaded = replace(loaded, config=replace(loaded.config, search=False))
+            loaded = replace(loaded, config=_without_search(loaded.config, options.memo))
         as_of = resolve_as_of(options.as_of, loaded.config, now)
         schedule, problems = plan_schedule(loaded.config, loaded.essays, as_of, options.drafts, loaded.broken_slugs)
         if schedule is None:
@@ -111,7 +122,10 @@ def build(options: BuildOptions, now: datetime) -> BuildResult:
         # every page in memory at once.
         files = Counted(plan_files(root, loaded, site, extras, extra_files, bodies, options))
         stats = None
-        if options.write:
+        output = None
+        if options.collect:
+            output = Collected({f.path: f for f in files})
+        elif options.write:
             cache = cache_folder(root, options.use_cache)
             stats = write_output(options.out or root / "output", files, trash=cache / "trash" if cache else None)
             keeper.finish(schedule, len(site.essays), files.count)
@@ -119,7 +133,9 @@ def build(options: BuildOptions, now: datetime) -> BuildResult:
             for _ in files:  # templates and feeds are checked too
                 pass
         watch.lap("templates, feeds, search, write" if options.write else "templates and feeds")
-        return BuildResult(site, schedule, files.count, stats, rendered, tuple(watch.laps))
+        if options.memo is not None:
+            options.memo.succeeded()
+        return BuildResult(site, schedule, files.count, stats, rendered, tuple(watch.laps), output)
 
 
 @dataclass
@@ -188,36 +204,59 @@ def resolve_as_of(value: str | datetime | None, config: SiteConfig, now: datetim
         raise UsageError(f"--as-of: {exc}") from exc
 
 
-def load_site(root: Path) -> Loaded:
+def load_site(root: Path, memo: Memo | None = None) -> Loaded:
     """Read and parse everything. Only a broken site.yaml stops here: every other
     problem is carried on, so later stages can report theirs in the same build."""
-    config, problems = load_config(root)
+    config, problems = _load_config(root, memo)
     raise_if(problems)
     assert config is not None
     theme, theme_problems = find_theme(root, config.theme)
-    sources, problems = read_sources(root)
+    sources, problems = read_sources(root, memo)
     problems += theme_problems
-    essays, pages = _parse_all(sources, config, problems)
+    essays, pages = _parse_all(sources, config, problems, memo)
     problems += duplicate_slugs(essays, pages)
     parsed = {e.source for e in essays}
     broken = frozenset(slugify(Path(s.bundle or s.path).stem) for s in sources if s.kind == "essay" and s.path not in parsed)
     return Loaded(config, theme, tuple(essays), tuple(pages), content_files(root), frozenset(s.path for s in sources), broken, tuple(problems))
 
 
-def _parse_all(sources: Sequence[Source], config: SiteConfig, problems: list[Problem]) -> tuple[list[Essay], list[Page]]:
+def _without_search(config: SiteConfig, memo: Memo | None) -> SiteConfig:
+    if memo is None:
+        return replace(config, search=False)
+    # One object while site.yaml is unchanged: later stages remember results by it.
+    return memo.recall(("config without search", id(config)), lambda: replace(config, search=False))
+
+
+def _load_config(root: Path, memo: Memo | None) -> tuple[SiteConfig | None, list[Problem]]:
+    if memo is None:
+        return load_config(root)
+    try:
+        text = (root / "site.yaml").read_bytes()
+    except OSError:
+        return load_config(root)
+    return memo.recall(("config", str(root), text), lambda: load_config(root))
+
+
+def _parse_all(sources: Sequence[Source], config: SiteConfig, problems: list[Problem], memo: Memo | None = None) -> tuple[list[Essay], list[Page]]:
     essays: list[Essay] = []
     pages: list[Page] = []
     for source in sources:
-        if source.kind == "essay":
-            essay, found = parse_essay(source, config)
-            if essay:
-                essays.append(essay)
-        else:
-            page, found = parse_page(source)
-            if page:
-                pages.append(page)
+        if memo is None:
+            item, found = _parse_one(source, config)
+        else:  # the memo keeps one config object while site.yaml is unchanged
+            item, found = memo.recall(("parse", id(config), source), lambda: _parse_one(source, config))
+        if isinstance(item, Essay):
+            essays.append(item)
+        elif item is not None:
+            pages.append(item)
         problems += found
     return essays, pages
+
+
+def _parse_one(source: Source, config: SiteConfig) -> tuple[Essay | Page | None, list[Problem]]:
+    if source.kind == "essay":
+        return parse_essay(source, config)
+    return parse_page(source)
 
 
 def duplicate_slugs(essays: Sequence[Essay], pages: Sequence[Page]) -> list[Problem]:
@@ -249,16 +288,24 @@ def _explicit_slug(item: Essay | Page) -> bool:
 
 def content_files(root: Path) -> frozenset[str]:
     """Every file under content/ (relative to the root), symlinks out of the site excluded."""
-    found = set()
-    real_root = os.path.realpath(root)
-    for folder, dirs, names in os.walk(root / "content"):
-        dirs.sort()
-        for name in names:
-            path = os.path.join(folder, name)
-            if os.path.islink(path) and not os.path.realpath(path).startswith(real_root + os.sep):
-                continue
-            found.add(Path(path).relative_to(root).as_posix())
+    found: set[str] = set()
+    _content_files(str(root / "content"), "content/", os.path.realpath(root) + os.sep, found)
     return frozenset(found)
+
+
+def _content_files(folder: str, prefix: str, real_root: str, found: set[str]) -> None:
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        if entry.is_symlink() and not os.path.realpath(entry.path).startswith(real_root):
+            continue
+        if entry.is_dir():  # a linked folder is not followed (as os.walk does not)
+            if not entry.is_symlink():
+                _content_files(entry.path, prefix + entry.name + "/", real_root, found)
+        else:
+            found.add(prefix + entry.name)
 
 
 # ---------------------------------------------------------------- rendering
@@ -273,30 +320,38 @@ def render_site(root: Path, loaded: Loaded, schedule: Schedule, options: BuildOp
     cache = BodyCache(cache_folder(root, options.use_cache), digests, writable=options.write)
     jobs = [(p.essay.body, _essay_context(root, loaded, p.essay)) for p in checked]
     jobs += [(page.body, _page_context(root, loaded, page)) for page in pages]
-    bodies, rendered = render_bodies(jobs, cache, loaded.files, options.jobs)
+    bodies, rendered = render_bodies(jobs, cache, loaded.files, options.jobs, options.memo)
     essay_bodies = dict(zip((p.essay.slug for p in checked), bodies[: len(checked)]))
     page_bodies = dict(zip((p.source for p in pages), bodies[len(checked) :]))
     targets = _link_targets(checked, pages, published, essay_bodies, page_bodies, loaded.sources)
     problems: list[Problem] = [*loaded.problems, *(p for body in bodies for p in body.problems)]
     essay_html = {}
+    links = _link_resolver(targets, options.memo)
     for planned in checked:
-        html, found = resolve_links(essay_bodies[planned.essay.slug], planned.essay.source, essay_dir(planned.essay.slug), targets)
+        html, found = links(essay_bodies[planned.essay.slug], planned.essay.source, essay_dir(planned.essay.slug))
         essay_html[planned.essay.slug] = html
         problems += found
     page_views = []
     for page in pages:
-        html, found = resolve_links(page_bodies[page.source], page.source, page_dir(page.slug), targets)
+        html, found = links(page_bodies[page.source], page.source, page_dir(page.slug))
         problems += found
         page_views.append(PageView(page.slug, page.source, page.kind, page.title, page.subtitle, page.summary, html, page.nav, page.order, page.draft))
     from essaygen.references import apply_citations
 
     images = {p.essay.slug: _cover_image(p.essay, loaded.files, problems) for p in checked}
     views = [_essay_view(p, essay_bodies[p.essay.slug], essay_html[p.essay.slug], images[p.essay.slug], config) for p in checked if p.essay.slug in published]
-    cited = apply_citations(root, config, checked, essay_bodies, views, options.use_cache and options.write)
+    cited = apply_citations(root, config, checked, essay_bodies, views, options.use_cache and options.write, options.memo)
     problems += cited.problems
     raise_if(problems)
-    site = replace(assemble_site(config, schedule, cited.views, page_views, options.drafts), references=cited.references)
+    site = replace(assemble_site(config, schedule, cited.views, page_views, options.drafts, options.memo), references=cited.references)
     return site, cited.extras, rendered, cited.files(site), essay_bodies
+
+
+def _link_resolver(targets: dict[str, LinkTarget], memo: Memo | None) -> Callable[[RenderedBody, str, str], tuple[str, list[Problem]]]:
+    if memo is None:
+        return lambda body, path, folder: resolve_links(body, path, folder, targets)
+    token = memo.token("link targets", targets)
+    return lambda body, path, folder: memo.recall(("links", body, path, folder, token), lambda: resolve_links(body, path, folder, targets))
 
 
 def _essay_context(root: Path, loaded: Loaded, essay: Essay) -> RenderContext:
@@ -309,7 +364,7 @@ def _page_context(root: Path, loaded: Loaded, page: Page) -> RenderContext:
 
 def _link_targets(checked: Sequence[Planned], pages: Sequence[Page], published: set[str], essay_bodies: dict[str, RenderedBody], page_bodies: dict[str, RenderedBody], sources: frozenset[str]) -> dict[str, LinkTarget]:
     # Sources that exist but did not parse (or are drafts) are real files: no "missing" error.
-    targets = {source: LinkTarget(None, None) for source in sources}
+    targets = dict.fromkeys(sources, LinkTarget(None, None))
     for planned in checked:
         slug = planned.essay.slug
         targets[planned.essay.source] = LinkTarget(essay_dir(slug) if slug in published else None, essay_bodies[slug].anchors)
@@ -366,14 +421,13 @@ def plan_files(
     bodies: Mapping[str, RenderedBody], options: BuildOptions,
 ) -> Iterator[OutputFile]:
     assert loaded.theme is not None  # a missing theme is a problem reported before this stage
-    env = make_environment(root, loaded.theme, cache_folder(root, options.use_cache and options.write))
-    env.globals["generator"] = f"essaygen {__version__}"
+    env = _environment(root, loaded.theme, options)
     yield from plan_pages(site, env, extras, _essay_pages(root, loaded, site, env, options))
     yield from extra_files
     from essaygen.feeds import plan_feeds
     from essaygen.discovery import plan_discovery
 
-    yield from plan_feeds(site)
+    yield from plan_feeds(site, options.memo)
     yield from plan_discovery(site)
     if site.config.search:
         yield from (OutputFile(path, data) for path, data in plan_search(site, {slug: body.search for slug, body in bodies.items()}))
@@ -386,13 +440,31 @@ def plan_files(
             yield from _copies(root / bundle, view.path, within=root, skip_markdown=True)
 
 
+def _environment(root: Path, theme: Theme, options: BuildOptions) -> jinja2.Environment:
+    def make() -> jinja2.Environment:
+        env = make_environment(root, theme, cache_folder(root, options.use_cache and options.write))
+        env.globals["generator"] = f"essaygen {__version__}"
+        return env
+
+    if options.memo is None:
+        return make()
+    # Kept while no template or static file changed: its compiled templates and analyses too.
+    return options.memo.recall(("environment", str(root), str(theme.folder), theme_digest(root, theme)), make)
+
+
 def _essay_pages(root: Path, loaded: Loaded, site: Site, env: jinja2.Environment, options: BuildOptions) -> EssayPages:
     folder = cache_folder(root, options.use_cache)
     workers = options.jobs or min(os.cpu_count() or 1, 8)
+    memo = options.memo
+    if memo is not None and loaded.theme is not None and essay_pages_cacheable(env):
+        chrome = chrome_digest(site, theme_digest(root, loaded.theme))
+        shape = listing_shape(site, env, chrome)
+        listings = None if shape is None else f"listings {memo.token('listing shape', shape)}"
+        return EssayPages(None, chrome, workers, listings, reads_word_counts(env), memo)
     if folder is None or loaded.theme is None or not essay_pages_cacheable(env):
         return EssayPages(workers=workers)
     chrome = chrome_digest(site, theme_digest(root, loaded.theme))
-    return EssayPages(PageCache(folder, writable=options.write), chrome, workers, listing_digest(site, env, chrome))
+    return EssayPages(PageCache(folder, writable=options.write), chrome, workers, listing_digest(site, env, chrome), reads_word_counts(env))
 
 
 def _copies(folder: Path, prefix: str, within: Path, skip_markdown: bool = False) -> Iterator[OutputFile]:

@@ -40,7 +40,6 @@ def make_parser() -> argparse.ArgumentParser:
     _site_args(serve)
     serve.add_argument("--port", type=int, default=8000, help="port (0 picks a free one; default 8000)")
     serve.add_argument("--drafts", action="store_true", help="also show drafts")
-    serve.add_argument("-o", "--output", type=Path, help="output folder (default: SITE/output)")
 
     schedule = commands.add_parser("schedule", help="released, embargoed and draft essays, and the next release")
     _site_args(schedule)
@@ -197,7 +196,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from essaygen.serve import serve
 
-    return serve(args.site, port=args.port, as_of=args.as_of, drafts=args.drafts, out=args.output, now=now)
+    return serve(args.site, port=args.port, as_of=args.as_of, drafts=args.drafts, now=now)
 
 
 def cmd_new(args: argparse.Namespace) -> int:

@@ -125,23 +125,24 @@ def is_safe_slug(slug: str) -> bool:
 
 # ---------------------------------------------------------------- reading (I/O)
 
-def read_sources(root: Path) -> tuple[list[Source], list[Problem]]:
-    """Every Markdown source of the site, in a stable order."""
+def read_sources(root: Path, memo: Any = None) -> tuple[list[Source], list[Problem]]:
+    """Every Markdown source of the site, in a stable order. With a memo (serve), a
+    file whose size, modification time and inode are unchanged is not read again."""
     content = root / "content"
     found: list[tuple[str, str, str | None]] = []
     problems: list[Problem] = []
-    essays = content / "essays"
-    for entry in _sorted_entries(essays):
-        rel = _rel(root, entry)
-        if _escapes(root, entry):
+    real_root = os.path.realpath(root) + os.sep
+    for entry in _scan(content / "essays"):
+        rel = "content/essays/" + entry.name
+        if entry.is_symlink() and not os.path.realpath(entry.path).startswith(real_root):
             problems.append(Problem(rel, 1, 1, "this symlink points outside the site folder — copy the file into the site instead"))
         elif entry.is_dir():
-            index = entry / "index.md"
+            index = Path(entry.path) / "index.md"
             if index.is_file():
-                found.append((_rel(root, index), "essay", rel))
-            elif any(entry.glob("*.md")):
+                found.append((rel + "/index.md", "essay", rel))
+            elif any(Path(entry.path).glob("*.md")):
                 problems.append(Problem(rel, 1, 1, "an essay folder needs an index.md — rename the essay's Markdown file to index.md"))
-        elif entry.suffix == ".md":
+        elif entry.name.endswith(".md"):
             found.append((rel, "essay", None))
     for entry in _sorted_entries(content / "pages"):
         if entry.suffix == ".md" and entry.is_file():
@@ -153,7 +154,7 @@ def read_sources(root: Path) -> tuple[list[Source], list[Problem]]:
         found.append(("content/index.md", "home", None))
     sources = []
     for rel, kind, bundle in found:
-        source, problem = _read_source(root, rel, kind, bundle)
+        source, problem = _read_source(root, rel, kind, bundle) if memo is None else _recall_source(memo, root, rel, kind, bundle)
         if problem:
             problems.append(problem)
         elif source:
@@ -167,6 +168,14 @@ def _sorted_entries(folder: Path) -> list[Path]:
     return sorted(folder.iterdir(), key=lambda p: p.name)
 
 
+def _scan(folder: Path) -> list[os.DirEntry[str]]:
+    """A folder's entries by name (os.scandir: a thousand essays cost no Path objects)."""
+    try:
+        return sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return []
+
+
 def _rel(root: Path, path: Path) -> str:
     return path.relative_to(root).as_posix()
 
@@ -176,6 +185,15 @@ def _escapes(root: Path, path: Path) -> bool:
     if not path.is_symlink():
         return False
     return not os.path.realpath(path).startswith(os.path.realpath(root) + os.sep)
+
+
+def _recall_source(memo: Any, root: Path, rel: str, kind: str, bundle: str | None) -> tuple[Source | None, Problem | None]:
+    try:
+        info = os.stat(os.path.join(root, rel))
+    except OSError:
+        return _read_source(root, rel, kind, bundle)
+    key = ("source", str(root), rel, kind, bundle, info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns)
+    return memo.recall(key, lambda: _read_source(root, rel, kind, bundle))  # type: ignore[no-any-return]
 
 
 def _read_source(root: Path, rel: str, kind: str, bundle: str | None) -> tuple[Source | None, Problem | None]:

@@ -13,14 +13,16 @@ import html
 import json
 import re
 import xml.etree.ElementTree as ElementTree
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import TypeVar
 from urllib.parse import urljoin
 
 from feedgen.feed import FeedGenerator
 
 from essaygen import __version__
+from essaygen.memo import Memo
 from essaygen.pages import OutputFile
 from essaygen.problems import Problem, SiteError
 from essaygen.site import EssayView, Site
@@ -28,6 +30,7 @@ from essaygen.site import EssayView, Site
 _URL_ATTR = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
 _SRCSET = re.compile(r'(\ssrcset=")([^"]*)(")')
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -182,18 +185,27 @@ def _json_item(entry: FeedEntry) -> dict[str, object]:
     return item
 
 
-def plan_feeds(site: Site) -> Iterator[OutputFile]:
+def plan_feeds(site: Site, memo: Memo | None = None) -> Iterator[OutputFile]:
+    """The site's Atom, RSS and JSON feeds and one Atom feed per series. With a memo
+    (serve), entries and feed files are remembered by what they are made of."""
     config = site.config
-    limit = config.feed_entries
-    entries = [make_entry(site, e) for e in [e for e in site.essays if not e.draft][:limit]]
+
+    def keep(key: tuple[object, ...], make: Callable[[], T]) -> T:
+        return make() if memo is None else memo.recall((id(config), *key), make)
+
+    def entries_of(essays: Sequence[EssayView]) -> tuple[FeedEntry, ...]:
+        chosen = [e for e in essays if not e.draft][: config.feed_entries]
+        return tuple(keep(("feed entry", e), lambda e=e: make_entry(site, e)) for e in chosen)  # type: ignore[misc]
+
+    entries = entries_of(site.essays)
     meta = feed_meta(site, entries, "", config.title, config.description, "")
-    yield _checked("feed.xml", atom_xml(meta, entries))
-    yield _checked("rss.xml", rss_xml(meta, entries, config.absolute(config.base_path + "rss.xml")))
-    yield OutputFile("feed.json", json_feed(meta, entries, config.absolute(config.base_path + "feed.json")))
+    yield keep(("atom", meta, entries), lambda: _checked("feed.xml", atom_xml(meta, entries)))
+    yield keep(("rss", meta, entries), lambda: _checked("rss.xml", rss_xml(meta, entries, config.absolute(config.base_path + "rss.xml"))))
+    yield keep(("json", meta, entries), lambda: OutputFile("feed.json", json_feed(meta, entries, config.absolute(config.base_path + "feed.json"))))
     for series in site.series:
-        chosen = [make_entry(site, e) for e in [e for e in site.essays if e.series == series.key and not e.draft][:limit]]
+        chosen = entries_of([e for e in site.essays if e.series == series.key])
         series_meta = feed_meta(site, chosen, series.path, series.title, series.description, series.path)
-        yield _checked(series.path + "feed.xml", atom_xml(series_meta, chosen))
+        yield keep(("atom", series_meta, chosen), lambda: _checked(series.path + "feed.xml", atom_xml(series_meta, chosen)))  # noqa: B023
 
 
 def _checked(path: str, data: bytes) -> OutputFile:

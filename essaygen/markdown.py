@@ -23,6 +23,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 
 from essaygen import mdrules
 from essaygen.mdsource import line_tracking_plugin
+from essaygen.memo import cached_hash
 from essaygen.problems import Problem
 from essaygen.search import SearchBody, search_body
 from essaygen.urls import relative_url
@@ -56,6 +57,7 @@ class SourceLink:
     raw: str
 
 
+@cached_hash
 @dataclass(frozen=True)
 class RenderedBody:
     html: str

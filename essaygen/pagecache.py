@@ -12,6 +12,7 @@ cache off for a theme whose essay page reads, say, `site.essays`.
 from __future__ import annotations
 
 import hashlib
+import weakref
 from dataclasses import replace
 from pathlib import Path
 
@@ -27,6 +28,14 @@ SITE_ATTRIBUTES = frozenset({"config", "series", "nav_pages", "drafts"})
 
 
 def essay_pages_cacheable(env: jinja2.Environment, name: str = "essay.html") -> bool:
+    known = _ANALYSED.setdefault(env, {})
+    key = ("cacheable", name)
+    if key not in known:
+        known[key] = _essay_pages_cacheable(env, name)  # type: ignore[assignment]
+    return bool(known[key])
+
+
+def _essay_pages_cacheable(env: jinja2.Environment, name: str) -> bool:
     seen: set[str] = set()
     todo = [name]
     while todo:
@@ -72,18 +81,33 @@ def chrome_digest(site: Site, theme_digest: str) -> str:
     return hashlib.sha256(repr(chrome).encode("utf-8")).hexdigest()
 
 
-def essay_page_key(chrome: str, essay: EssayView, series: SeriesView | None, extras: object) -> str:
-    shown = None
-    if series is not None:
-        # Of the other parts, a page shows what a listing shows: never their text.
-        parts = tuple(_listed(e) for e in series.nearby(essay.slug))
-        shown = (series.key, series.title, series.path, series.total, series.tease, series.truncated, parts, series.soon())
+def essay_page_key(chrome: str, essay: EssayView, series: SeriesView | None, extras: object, words: bool = True) -> str:
     own = replace(essay, body_html=hashlib.sha256(essay.body_html.encode("utf-8")).hexdigest())
-    return hashlib.sha256(repr((chrome, own, shown, extras)).encode("utf-8")).hexdigest()
+    return hashlib.sha256(repr((chrome, own, series_shown(essay, series, words), extras)).encode("utf-8")).hexdigest()
 
 
-def _listed(essay: EssayView) -> tuple[object, ...]:
-    return (essay.slug, essay.title, essay.subtitle, essay.summary, essay.part, essay.total, essay.release, essay.words, essay.path)
+def series_shown(essay: EssayView, series: SeriesView | None, words: bool, listed: dict[str, tuple[object, ...]] | None = None) -> tuple[object, ...] | None:
+    """What an essay page shows of its series: of the other parts, what a listing shows
+    (never their text). `listed` keeps each part's listing tuple for the next page."""
+    if series is None:
+        return None
+    if listed is None:
+        listed = {}
+    parts = tuple(listed[e.slug] if e.slug in listed else listed.setdefault(e.slug, _listed(e, words)) for e in series.nearby(essay.slug))
+    return (series.key, series.title, series.path, series.total, series.tease, series.truncated, parts, series.soon())
+
+
+def _listed(essay: EssayView, words: bool) -> tuple[object, ...]:
+    # The exact word count only when a template shows it: a sentence added to an
+    # essay seldom changes its "N min read", and then no listing is re-rendered.
+    count = essay.words if words else None
+    return (essay.slug, essay.title, essay.subtitle, essay.summary, essay.part, essay.total, essay.release, essay.reading_minutes, count, essay.path)
+
+
+def reads_word_counts(env: jinja2.Environment, names: tuple[str, ...] = ("essay.html",)) -> bool:
+    """Whether the templates (or what they include) read an essay's exact `words`."""
+    read = _attributes_read(env, names)
+    return read is None or "words" in read
 
 
 # Templates of pages that list essays; what they may read of an essay without
@@ -92,8 +116,20 @@ LISTING_TEMPLATES = ("home.html", "essays.html", "series.html", "tags.html", "ta
 BODY_ATTRIBUTES = frozenset({"body_html", "references_html", "cite_html", "headings", "cited_keys", "as_of"})
 
 
-def _attributes_read(env: jinja2.Environment, names: tuple[str, ...]) -> set[str] | None:
-    """Every attribute name the templates (and what they include) read; None if unknowable."""
+def _attributes_read(env: jinja2.Environment, names: tuple[str, ...]) -> frozenset[str] | None:
+    """Every attribute name the templates (and what they include) read; None if unknowable.
+    Parsing templates is slow: the answer is kept with the environment."""
+    known = _ANALYSED.setdefault(env, {})
+    if names not in known:
+        found = _parse_attributes_read(env, names)
+        known[names] = None if found is None else frozenset(found)
+    return known[names]
+
+
+_ANALYSED: weakref.WeakKeyDictionary[jinja2.Environment, dict[tuple[str, ...], frozenset[str] | None]] = weakref.WeakKeyDictionary()
+
+
+def _parse_attributes_read(env: jinja2.Environment, names: tuple[str, ...]) -> set[str] | None:
     found: set[str] = set()
     seen: set[str] = set()
     todo = [n for n in names if _exists(env, n)]
@@ -132,15 +168,21 @@ def _exists(env: jinja2.Environment, name: str) -> bool:
 
 
 def listing_digest(site: Site, env: jinja2.Environment, chrome: str) -> str | None:
+    """Everything listing pages can show, hashed; None when the templates cannot be checked."""
+    shape = listing_shape(site, env, chrome)
+    return None if shape is None else hashlib.sha256(repr(shape).encode("utf-8")).hexdigest()
+
+
+def listing_shape(site: Site, env: jinja2.Environment, chrome: str) -> tuple[object, ...] | None:
     """Everything listing pages can show: the site without essay bodies (bodies too
     when a listing template reads them). None when the templates cannot be checked."""
     read = _attributes_read(env, LISTING_TEMPLATES)
     if read is None:
         return None
-    essays = tuple(_listed(e) + (e.tags, e.authors, e.series, e.image, e.image_alt, e.draft, e.revisions, e.updated, e.prev, e.next) for e in site.essays)
+    essays = tuple(_listed(e, "words" in read) + (e.tags, e.authors, e.series, e.image, e.image_alt, e.draft, e.revisions, e.updated, e.prev, e.next) for e in site.essays)
     if read & BODY_ATTRIBUTES:
         essays += tuple(hashlib.sha256((e.body_html + e.references_html + e.cite_html).encode()).hexdigest() for e in site.essays)
-    shape = (
+    return (
         chrome,
         essays,
         tuple((s.key, s.teasers) for s in site.series),
@@ -151,7 +193,6 @@ def listing_digest(site: Site, env: jinja2.Environment, chrome: str) -> str | No
         site.home,
         site.as_of if "as_of" in read else None,
     )
-    return hashlib.sha256(repr(shape).encode("utf-8")).hexdigest()
 
 
 def listing_page_key(listings: str, template: str, path: str, head: object, root_relative: bool) -> str:

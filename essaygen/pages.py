@@ -41,6 +41,8 @@ class EssayPages:
     chrome: str = ""               # pagecache.chrome_digest of this build
     workers: int = 1               # processes for rendering the pages not in the cache
     listings: str | None = None    # pagecache.listing_digest: listing pages are cached under it
+    part_words: bool = True        # whether essay pages show other parts' exact word counts
+    memo: Any = None               # a memo.Memo (serve): pages kept in memory, keyed by what they show
 
 
 def plan_pages(site: Site, env: jinja2.Environment, extras: dict[str, EssayExtras] | None = None, essay_pages: EssayPages = EssayPages()) -> Iterator[OutputFile]:
@@ -66,6 +68,9 @@ def plan_pages(site: Site, env: jinja2.Environment, extras: dict[str, EssayExtra
 
 def _listing(how: EssayPages, site: Site, env: jinja2.Environment, template: str, path: str, head: Head, extra: dict[str, Any], root_relative: bool = False) -> OutputFile:
     """A listing page (home, series, tags…), from the cache when nothing it lists changed."""
+    if how.memo is not None and how.listings is not None:
+        key = ("listing", how.listings, template, path, head, root_relative)
+        return how.memo.recall(key, lambda: _page(site, env, template, path, head, extra, root_relative))  # type: ignore[no-any-return]
     if how.cache is None or how.listings is None:
         return _page(site, env, template, path, head, extra, root_relative)
     from essaygen.pagecache import listing_page_key
@@ -123,20 +128,30 @@ _shared: tuple[Site, jinja2.Environment, dict[str, EssayExtras]] | None = None
 def render_essay_pages(site: Site, env: jinja2.Environment, extras: dict[str, EssayExtras], how: EssayPages) -> Iterator[OutputFile]:
     """Every essay page: from the page cache, else rendered (on every core when many)."""
     series_of = {s.key: s for s in site.series}
-    keys: list[str | None] = [None] * len(site.essays)
+    keys: list[Any] = [None] * len(site.essays)
     pages: list[OutputFile | None] = [None] * len(site.essays)
-    if how.cache is not None:
+    if how.memo is not None:
+        from essaygen.pagecache import series_shown
+
+        listed: dict[str, tuple[object, ...]] = {}
+        for i, essay in enumerate(site.essays):
+            shown = series_shown(essay, series_of.get(essay.series or ""), how.part_words, listed)
+            keys[i] = ("essay page", how.chrome, essay, shown, extras.get(essay.slug))
+            pages[i] = how.memo.recall(keys[i], lambda: None)
+    elif how.cache is not None:
         from essaygen.pagecache import essay_page_key
 
         for i, essay in enumerate(site.essays):
-            keys[i] = essay_page_key(how.chrome, essay, series_of.get(essay.series or ""), extras.get(essay.slug, EssayExtras()))
+            keys[i] = essay_page_key(how.chrome, essay, series_of.get(essay.series or ""), extras.get(essay.slug, EssayExtras()), how.part_words)
             found = how.cache.get(keys[i])
             if found is not None:
                 pages[i] = OutputFile(essay.path + "index.html", found)
     missing = [i for i, page in enumerate(pages) if page is None]
     yield from (p for p in pages if p is not None)
     for i, page in zip(missing, _render_many(site, env, extras, missing, how.workers)):
-        if how.cache is not None and page.data is not None:
+        if how.memo is not None:
+            how.memo.remember(keys[i], page)
+        elif how.cache is not None and page.data is not None:
             how.cache.put(keys[i], page.data)
         yield page
 

@@ -32,6 +32,7 @@ from essaygen.citations.render import backrefs_of, link_citations, ref_id, rende
 from essaygen.citations.styles import resolve_style
 from essaygen.config import SiteConfig
 from essaygen.markdown import RenderedBody
+from essaygen.memo import Memo
 from essaygen.pages import EssayExtras, OutputFile
 from essaygen.problems import Problem
 from essaygen.schedule import Planned
@@ -56,13 +57,29 @@ def plain_text(fragment: str) -> str:
     return html.unescape(_TAGS.sub("", fragment)).strip()
 
 
-def apply_citations(root: Path, config: SiteConfig, checked: Sequence[Planned], bodies: Mapping[str, RenderedBody], views: Sequence[EssayView], use_cache: bool) -> Cited:
+def apply_citations(
+    root: Path, config: SiteConfig, checked: Sequence[Planned], bodies: Mapping[str, RenderedBody], views: Sequence[EssayView],
+    use_cache: bool, memo: Memo | None = None,
+) -> Cited:
     cache = cache_folder(root, use_cache)
     clusters = {p.essay.slug: bodies[p.essay.slug].citations for p in checked}
     uses_citations = bool(config.bibliography) or any(clusters.values())
     if not uses_citations:
-        return _without_citations(config, views)
+        return _without_citations(config, views, memo)
     bibs, problems = _bibliographies(root, config, checked, cache)
+    if memo is not None and not problems:
+        # Formatting depends on every essay at once (the collection's list): remembered whole.
+        inputs = (id(config), tuple(views), tuple(clusters.items()), tuple((slug, bib.items) for slug, bib in bibs.items()))
+        token = memo.token("citation inputs", inputs)
+        return memo.recall(("cited", token), lambda: _checked_and_formatted(root, config, checked, clusters, bibs, views, cache))
+    return _checked_and_formatted(root, config, checked, clusters, bibs, views, cache, problems)
+
+
+def _checked_and_formatted(
+    root: Path, config: SiteConfig, checked: Sequence[Planned], clusters: Mapping[str, tuple[Any, ...]], bibs: Mapping[str, Bibliography],
+    views: Sequence[EssayView], cache: Path | None, problems: list[Problem] | None = None,
+) -> Cited:
+    problems = list(problems or [])
     for planned in checked:
         problems += check_keys(clusters[planned.essay.slug], bibs[planned.essay.slug], planned.essay.source)
     style = resolve_style(config.citation_style, root)
@@ -175,18 +192,26 @@ def _collection(views: Sequence[EssayView], formatted: Sequence[FormattedCitatio
     return tuple(CollectionReference(ref_id(key), entries[key], tuple(citing[key])) for key in ordered)
 
 
-def _without_citations(config: SiteConfig, views: Sequence[EssayView]) -> Cited:
+def _without_citations(config: SiteConfig, views: Sequence[EssayView], memo: Memo | None = None) -> Cited:
     """No bibliography configured: downloads and a plain "cite this essay" still work."""
     downloads: list[OutputFile] = []
     new_views = []
     extras_of: dict[str, EssayExtras] = {}
     for view in views:
-        item = export.essay_csl_item(**_csl_fields(config, view))
-        downloads += _downloads(view, item)
-        extras = EssayExtras(scholar_meta=tuple(export.scholar_meta(item)))
-        new_views.append(replace(view, cite_html=html.escape(plain_citation(view, item))))
+        if memo is None:
+            new_view, extras, files = _plainly_cited(config, view)
+        else:
+            new_view, extras, files = memo.recall(("plain cite", id(config), view), lambda: _plainly_cited(config, view))
+        downloads += files
+        new_views.append(new_view)
         extras_of[view.slug] = extras
     return Cited(tuple(new_views), extras_of, downloads=tuple(downloads))
+
+
+def _plainly_cited(config: SiteConfig, view: EssayView) -> tuple[EssayView, EssayExtras, list[OutputFile]]:
+    item = export.essay_csl_item(**_csl_fields(config, view))
+    extras = EssayExtras(scholar_meta=tuple(export.scholar_meta(item)))
+    return replace(view, cite_html=html.escape(plain_citation(view, item))), extras, _downloads(view, item)
 
 
 def plain_citation(view: EssayView, item: Mapping[str, Any]) -> str:

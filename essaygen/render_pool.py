@@ -14,6 +14,7 @@ from dataclasses import replace
 
 from essaygen.cache import BodyCache
 from essaygen.markdown import RenderContext, RenderedBody, body_key, render_body
+from essaygen.memo import Memo
 
 # Below this many bodies to render, starting workers costs more than it saves.
 PARALLEL_THRESHOLD = 24
@@ -32,9 +33,11 @@ def _render_one(job: tuple[str, RenderContext]) -> RenderedBody:
 
 
 def render_bodies(
-    jobs: Sequence[tuple[str, RenderContext]], cache: BodyCache, files: frozenset[str], workers: int = 0
+    jobs: Sequence[tuple[str, RenderContext]], cache: BodyCache, files: frozenset[str], workers: int = 0, memo: Memo | None = None
 ) -> tuple[list[RenderedBody], int]:
     """(a body per job, how many were rendered rather than taken from the cache)."""
+    if memo is not None:
+        return _render_remembered(jobs, cache, files, workers, memo)
     keys = [body_key(body, ctx) for body, ctx in jobs]
     results: list[RenderedBody | None] = [cache.get(key) for key in keys]
     missing = [i for i, found in enumerate(results) if found is None]
@@ -42,6 +45,26 @@ def render_bodies(
         results[i] = body
         cache.put(keys[i], body)
     return [r for r in results if r is not None], len(missing)
+
+
+def _render_remembered(
+    jobs: Sequence[tuple[str, RenderContext]], cache: BodyCache, files: frozenset[str], workers: int, memo: Memo
+) -> tuple[list[RenderedBody], int]:
+    """Bodies from memory when their text, context and content files are the same and
+    the files they read (chart data) still have the same digests; else as above."""
+    files_token = memo.token("content files", files)
+    found: list[RenderedBody | None] = []
+    for body, ctx in jobs:
+        known = memo.recall(("body", body, ctx, files_token), lambda: None)
+        fresh = known is not None and all(cache.digests(path) == digest for path, digest in known[1])
+        found.append(known[0] if fresh else None)
+    missing = [i for i, body in enumerate(found) if body is None]
+    rendered, count = render_bodies([jobs[i] for i in missing], cache, files, workers)
+    for i, body in zip(missing, rendered):
+        found[i] = body
+        deps = tuple((path, cache.digests(path)) for path in body.deps)
+        memo.remember(("body", jobs[i][0], jobs[i][1], files_token), (body, deps))
+    return [b for b in found if b is not None], count
 
 
 def _render(jobs: Sequence[tuple[str, RenderContext]], indexes: list[int], files: frozenset[str], workers: int) -> list[RenderedBody]:

@@ -1,9 +1,13 @@
 """`essaygen serve`: build, serve on 127.0.0.1, rebuild on change, reload the browser.
 
-The last good site stays served when a change breaks the build; every HTML page
-then carries an overlay listing the problems (`path:line:col: message`), which
-goes away with the next good build. Open pages reload through server-sent events
-on the same server: no extra dependency, no websocket library.
+The site is kept in memory, never written: each rebuild goes through the same
+pipeline as `build`, with a Memo (memo.py) that hands back every result whose
+inputs did not change, so saving one essay re-renders that essay's body and page
+(and the listings or feeds that show what changed) and little else. The last good
+site stays served when a change breaks the build; every HTML page then carries an
+overlay listing the problems (`path:line:col: message`), which goes away with the
+next good build. Open pages reload through server-sent events on the same server:
+no extra dependency, no websocket library.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,10 +25,12 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from essaygen.build import BuildOptions, build
+from essaygen.memo import Memo
+from essaygen.pages import OutputFile
 from essaygen.problems import Problem, SiteError
 
 RELOAD_PATH = "/__livereload"
-DEBOUNCE_SECONDS = 0.05
+DEBOUNCE_SECONDS = 0.015  # an editor's save (temp file, rename) lands within a few ms
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".css": "text/css; charset=utf-8",
@@ -58,11 +64,14 @@ class LiveState:
     def __init__(self) -> None:
         self.generation = 0
         self.problems: tuple[Problem, ...] = ()
+        self.files: Mapping[str, OutputFile] = {}     # the last good build's output
         self.changed = threading.Condition()
 
-    def publish(self, problems: tuple[Problem, ...]) -> None:
+    def publish(self, problems: tuple[Problem, ...], files: Mapping[str, OutputFile] | None = None) -> None:
         with self.changed:
             self.problems = problems
+            if files is not None:
+                self.files = files
             self.generation += 1
             self.changed.notify_all()
 
@@ -94,29 +103,37 @@ def inject(page: bytes, state: LiveState) -> bytes:
     return text.encode("utf-8")
 
 
-def resolve_request(root: Path, url_path: str) -> Path | None:
-    """The file under `root` for a URL path, or None: no traversal, no symlinks out, no listings."""
+def find_file(files: Mapping[str, OutputFile], url_path: str) -> OutputFile | None:
+    """The output file for a URL path, or None: only what the build made is served
+    (no traversal, no listings; copied files were checked to be inside the site)."""
     path = unquote(urlsplit(url_path).path)
     if "\x00" in path or "\\" in path:
         return None
     parts = [p for p in path.split("/") if p]
     if any(p in ("..", ".") for p in parts):
         return None
-    candidate = root.joinpath(*parts) if parts else root
-    if candidate.is_dir():
-        candidate = candidate / "index.html"
-    real_root = os.path.realpath(root)
-    real = os.path.realpath(candidate)
-    if not real.startswith(real_root + os.sep) or not os.path.isfile(real):
-        return None
-    return Path(real)
+    rel = "/".join(parts)
+    for candidate in (rel, f"{rel}/index.html" if rel else "index.html"):
+        if candidate in files:
+            return files[candidate]
+    return None
 
 
-def content_type(path: Path) -> str:
-    return NAMED_TYPES.get(path.name) or CONTENT_TYPES.get(path.suffix.lower(), "application/octet-stream")
+def file_bytes(found: OutputFile) -> bytes | None:
+    if found.data is not None:
+        return found.data
+    try:
+        return Path(found.copy_from or "").read_bytes()
+    except OSError:
+        return None  # deleted since the build: the next rebuild drops it
 
 
-def make_handler(out: Path, state: LiveState) -> type[BaseHTTPRequestHandler]:
+def content_type(path: str) -> str:
+    name = path.rsplit("/", 1)[-1]
+    return NAMED_TYPES.get(name) or CONTENT_TYPES.get(os.path.splitext(name)[1].lower(), "application/octet-stream")
+
+
+def make_handler(state: LiveState) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         server_version = "essaygen"
 
@@ -129,13 +146,16 @@ def make_handler(out: Path, state: LiveState) -> type[BaseHTTPRequestHandler]:
             self._file(head_only=True)
 
         def _file(self, head_only: bool) -> None:
-            found = resolve_request(out, self.path)
+            files = state.files
+            found = find_file(files, self.path)
+            body = file_bytes(found) if found else None
             status = HTTPStatus.OK
-            if found is None:
+            if body is None:
                 status = HTTPStatus.NOT_FOUND
-                found = resolve_request(out, "/404.html")
-            body = found.read_bytes() if found else _NOT_FOUND
-            kind = content_type(found) if found else "text/html; charset=utf-8"
+                found = files.get("404.html")
+                body = file_bytes(found) if found else None
+            kind = content_type(found.path) if found and body is not None else "text/html; charset=utf-8"
+            body = _NOT_FOUND if body is None else body
             if kind.startswith("text/html"):
                 body = inject(body, state)
             self.send_response(status)
@@ -192,7 +212,7 @@ class Rebuilder:
             self.run()
 
 
-def is_watched(root: Path, path: str, out: Path) -> bool:
+def is_watched(root: Path, path: str) -> bool:
     """Sources only: not the output, the cache, or an editor's temporary files."""
     try:
         rel = Path(path).resolve().relative_to(root.resolve())
@@ -203,15 +223,10 @@ def is_watched(root: Path, path: str, out: Path) -> bool:
     name = rel.name
     if name.startswith(".#") or name.endswith(("~", ".swp", ".swx", ".tmp", ".part")) or name == "4913" or name.startswith(".~"):
         return False
-    try:
-        Path(path).resolve().relative_to(out.resolve())
-        return False
-    except ValueError:
-        pass
     return rel.parts[0] in ("content", "themes", "templates") or str(rel) == "site.yaml"
 
 
-def start_watcher(root: Path, out: Path, rebuilder: Rebuilder):  # type: ignore[no-untyped-def]
+def start_watcher(root: Path, rebuilder: Rebuilder):  # type: ignore[no-untyped-def]
     from watchdog.events import FileSystemEvent, FileSystemEventHandler
     from watchdog.observers import Observer
 
@@ -220,7 +235,7 @@ def start_watcher(root: Path, out: Path, rebuilder: Rebuilder):  # type: ignore[
             if event.event_type in ("opened", "closed_no_write"):
                 return
             paths = [event.src_path, getattr(event, "dest_path", "") or ""]
-            if any(p and is_watched(root, os.fsdecode(p), out) for p in paths):
+            if any(p and is_watched(root, os.fsdecode(p)) for p in paths):
                 rebuilder.poke()
 
     # Watch the source folders only: the output and cache folders are replaced on
@@ -235,13 +250,12 @@ def start_watcher(root: Path, out: Path, rebuilder: Rebuilder):  # type: ignore[
     return observer
 
 
-def serve(root: Path, port: int, as_of: str | None, drafts: bool, out: Path | None, now: Callable[[], datetime]) -> int:
+def serve(root: Path, port: int, as_of: str | None, drafts: bool, now: Callable[[], datetime]) -> int:
     root = root.absolute()
-    # A preview never overwrites the deployable output/: drafts may be in it.
-    out = (out or root / ".essaygen-cache" / "serve").absolute()
     state = LiveState()
-    # No search index while editing: re-indexing on every save would cost seconds.
-    options = BuildOptions(root, out=out, as_of=as_of, drafts=drafts, search=False)
+    # In memory: a preview (perhaps with drafts) never touches the deployable output/.
+    # No search index while editing: `build` writes it.
+    options = BuildOptions(root, as_of=as_of, drafts=drafts, search=False, write=False, collect=True, memo=Memo())
 
     def run_build() -> None:
         started = time.perf_counter()
@@ -257,16 +271,16 @@ def serve(root: Path, port: int, as_of: str | None, drafts: bool, out: Path | No
             state.publish((Problem("(essaygen)", 1, 1, f"internal error: {type(exc).__name__}: {exc}"),))
             print(f"essaygen: internal error during rebuild: {exc}", file=sys.stderr, flush=True)
             return
+        assert result.output is not None
+        state.publish((), result.output.files)
         took = (time.perf_counter() - started) * 1000
-        print(f"Rebuilt in {took:.0f} ms: {result.rendered} essay(s) re-rendered, {result.stats.written if result.stats else 0} file(s) written.", flush=True)
-        state.publish(())
+        print(f"Rebuilt in {took:.0f} ms: {result.rendered} essay(s) re-rendered, {result.files} files in memory.", flush=True)
 
     run_build()
-    out.mkdir(parents=True, exist_ok=True)
-    server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(out, state))
+    server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(state))
     server.daemon_threads = True
     rebuilder = Rebuilder(run_build)
-    observer = start_watcher(root, out, rebuilder)
+    observer = start_watcher(root, rebuilder)
     host, bound = server.server_address[:2]
     print(f"Serving on http://{host}:{bound}/ (Ctrl-C to stop)", flush=True)
     try:

@@ -10,9 +10,11 @@ import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property, lru_cache
 from datetime import datetime
 
 from essaygen.config import Author, SiteConfig
+from essaygen.memo import Memo, cached_hash
 from essaygen.content import Revision, slugify
 from essaygen.schedule import Planned, Schedule, Teaser
 from essaygen.urls import essay_dir, page_dir, series_dir, tag_dir
@@ -37,6 +39,7 @@ class NavLink:
     part: int | None = None
 
 
+@cached_hash
 @dataclass(frozen=True)
 class EssayView:
     slug: str
@@ -116,10 +119,13 @@ class SeriesView:
         essay page lists its neighbours, never all 1,000 parts of a long series."""
         if len(self.parts) <= limit:
             return self.parts
-        slugs = [e.slug for e in self.parts]
-        at = slugs.index(current) if current in slugs else len(slugs) - 1
-        start = max(0, min(at - limit // 2, len(slugs) - limit))
+        at = self._positions.get(current or "", len(self.parts) - 1)
+        start = max(0, min(at - limit // 2, len(self.parts) - limit))
         return self.parts[start : start + limit]
+
+    @cached_property
+    def _positions(self) -> dict[str, int]:
+        return {e.slug: i for i, e in enumerate(self.parts)}
 
     def soon(self, limit: int = 6) -> tuple[Teaser, ...]:
         return self.teasers[:limit]
@@ -164,10 +170,11 @@ def assemble_site(
     essays: Sequence[EssayView],
     pages: Sequence[PageView],
     drafts: bool,
+    memo: Memo | None = None,
 ) -> Site:
     """Link essays into series (part N of M, previous/next), tags and authors."""
     planned = {p.essay.slug: p for p in schedule.planned}
-    linked = _link_neighbours(essays, planned)
+    linked = _link_neighbours(essays, planned, memo)
     newest_first = tuple(sorted(linked, key=lambda e: (e.release, e.part or 0, e.slug), reverse=True))
     series = tuple(_series_view(config, key, newest_first, schedule) for key in sorted(config.series))
     next_at, upcoming = schedule.next_release()
@@ -187,7 +194,7 @@ def assemble_site(
     )
 
 
-def _link_neighbours(essays: Sequence[EssayView], planned: Mapping[str, Planned]) -> list[EssayView]:
+def _link_neighbours(essays: Sequence[EssayView], planned: Mapping[str, Planned], memo: Memo | None = None) -> list[EssayView]:
     """Previous/next: within a series by part; otherwise by release among standalone essays."""
     groups: dict[str | None, list[EssayView]] = defaultdict(list)
     for essay in essays:
@@ -198,7 +205,10 @@ def _link_neighbours(essays: Sequence[EssayView], planned: Mapping[str, Planned]
         for i, essay in enumerate(group):
             prev = _nav(group[i - 1]) if i > 0 else None
             nxt = _nav(group[i + 1]) if i + 1 < len(group) else None
-            result.append(replace(essay, prev=prev, next=nxt))
+            if memo is None:
+                result.append(replace(essay, prev=prev, next=nxt))
+            else:  # the same view object as last build when nothing changed: later keys hash it once
+                result.append(memo.recall(("neighbours", essay, prev, nxt), lambda: replace(essay, prev=prev, next=nxt)))  # noqa: B023
     return result
 
 
@@ -239,6 +249,11 @@ def _by_author(essays: Sequence[EssayView]) -> dict[str, tuple[Author, tuple[Ess
 
 
 def make_tags(names: Sequence[str]) -> tuple[Tag, ...]:
+    return _tags(tuple(names))
+
+
+@lru_cache(maxsize=4096)
+def _tags(names: tuple[str, ...]) -> tuple[Tag, ...]:
     tags = {}
     for name in names:
         slug = slugify(name)

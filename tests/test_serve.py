@@ -10,12 +10,16 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
 from conftest import REPO, run_cli, tree_bytes
-from essaygen.serve import resolve_request
+from essaygen.build import BuildOptions, build
+from essaygen.memo import Memo
+from essaygen.pages import OutputFile
+from essaygen.serve import file_bytes, find_file
 
 
 class Server:
@@ -126,14 +130,29 @@ def test_serve_answers_only_inside_the_output(server: Server) -> None:
     assert server.get("/assets/")[0] == 404, "no directory listings"
 
 
-def test_resolve_request_refuses_symlinks_out(tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    out.mkdir()
+def test_only_what_the_build_made_is_served(tmp_path: Path) -> None:
+    (tmp_path / "a.png").write_bytes(b"png")
+    files = {
+        "index.html": OutputFile("index.html", b"home"),
+        "essays/x/index.html": OutputFile("essays/x/index.html", b"x"),
+        "media/a.png": OutputFile("media/a.png", copy_from=str(tmp_path / "a.png")),
+    }
+    assert find_file(files, "/") is files["index.html"]
+    assert find_file(files, "/essays/x/") is find_file(files, "/essays/x") is files["essays/x/index.html"]
+    assert find_file(files, "/essays/x/index.html?q=1") is files["essays/x/index.html"]
+    assert file_bytes(files["media/a.png"]) == b"png"
+    for bad in ("/essays/", "/../etc/passwd", "/%2e%2e/etc/passwd", "/essays/..%2fx/", "/media\\a.png", "/index.html%00"):
+        assert find_file(files, bad) is None, bad
+
+
+def test_a_symlink_out_of_the_site_is_never_served(sample_site: Path, tmp_path: Path) -> None:
     (tmp_path / "secret.txt").write_text("secret")
-    (out / "link.txt").symlink_to(tmp_path / "secret.txt")
-    (out / "page.html").write_text("ok")
-    assert resolve_request(out, "/link.txt") is None
-    assert resolve_request(out, "/page.html") == (out / "page.html").resolve()
+    (sample_site / "content" / "media" / "link.txt").symlink_to(tmp_path / "secret.txt")
+    options = BuildOptions(sample_site, as_of="2026-11-22", search=False, write=False, collect=True, memo=Memo())
+    result = build(options, datetime.now(timezone.utc))
+    assert result.output is not None
+    assert "media/link.txt" not in result.output.files
+    assert "index.html" in result.output.files
 
 
 def test_a_warm_build_after_one_edit_renders_one_essay_and_matches_a_cold_build(sample_site: Path, tmp_path: Path) -> None:
@@ -164,3 +183,22 @@ def test_a_corrupt_cache_entry_is_ignored(sample_site: Path, tmp_path: Path) -> 
     assert result.returncode == 0, result.stderr
     assert "(8 rendered" in result.stdout
     assert tree_bytes(out) == before
+
+
+def test_a_remembering_rebuild_gives_exactly_what_a_cold_build_writes(sample_site: Path, tmp_path: Path) -> None:
+    """serve's in-memory rebuilds (memo.py) after edits to an essay, a page and site.yaml."""
+    now = datetime.now(timezone.utc)
+    options = BuildOptions(sample_site, as_of="2026-11-22", search=False, write=False, collect=True, memo=Memo())
+    build(options, now)
+    essay = sample_site / "content" / "essays" / "evaluation.md"
+    essay.write_text(essay.read_text().replace("title:", "title: Renamed,", 1) + "\nA closing line.\n")
+    build(options, now)
+    (sample_site / "content" / "pages" / "about.md").write_text((sample_site / "content" / "pages" / "about.md").read_text() + "\nMore about us.\n")
+    yaml = sample_site / "site.yaml"
+    yaml.write_text(yaml.read_text().replace("title:", "title: The", 1))
+    result = build(options, now)
+    assert result.output is not None
+    memory = {path: f.data if f.data is not None else Path(f.copy_from or "").read_bytes() for path, f in result.output.files.items()}
+    cold = tmp_path / "cold"
+    build(BuildOptions(sample_site, out=cold, as_of="2026-11-22", search=False, use_cache=False), now)
+    assert memory == tree_bytes(cold)
