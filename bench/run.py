@@ -441,6 +441,19 @@ def citation_builds(res: Results, n: int, tools: Tools, as_of: str, repeats: int
             run = measure(g.cmd, g.site, timeout_for(n))
             res.add(key("cite-warm", n, g.name), run)
             log(f"[{r + 1}/{repeats}] warm {g.name}", run)
+    # A warm build with nothing changed may do no citation work at all (the build
+    # record); one essay changed runs the whole pipeline on cached citations.
+    originals = {g.name: g.essay(n).read_text(encoding="utf-8") for g in (cite, plain)}
+    try:
+        for r in range(repeats):
+            for g in rotate([cite, plain], r):
+                append_edit(g.essay(n), originals[g.name], f"cite edit {r + 1}")
+                run = measure(g.cmd, g.site, timeout_for(n))
+                res.add(key("cite-edit", n, g.name), run)
+                log(f"[{r + 1}/{repeats}] one essay changed {g.name}", run)
+    finally:
+        for g in (cite, plain):
+            g.essay(n).write_text(originals[g.name], encoding="utf-8")
     pandoc_citeproc(res, n, tools, cite.site, repeats)
 
 
@@ -665,6 +678,7 @@ def citation_numbers(res: Results, n: int) -> dict[str, float | str | None]:
     return {
         "cold": per_essay_ms(key("cite-cold", n, "essaygen+cite"), key("cite-cold", n, "essaygen")),
         "cached": per_essay_ms(key("cite-warm", n, "essaygen+cite"), key("cite-warm", n, "essaygen")),
+        "cached-edit": per_essay_ms(key("cite-edit", n, "essaygen+cite"), key("cite-edit", n, "essaygen")),
         "cold-minus-warm": per_essay_ms(key("cite-cold", n, "essaygen+cite"), key("cite-warm", n, "essaygen+cite")),
         "pandoc": per_essay_ms(key("pandoc", n, "citeproc"), key("pandoc", n, "read")),
     }
@@ -685,6 +699,8 @@ def citation_section(res: Results, n: int | None) -> list[str]:
          fmt_ratio(ratio(c["cold"], c["pandoc"]))],
         ["cached: (warm build with citations − without) / N", fmt_ms(c["cached"]), "—",
          fmt_ratio(ratio(c["cached"], c["pandoc"]))],
+        ["cached, one essay changed: (that build with citations − without) / N", fmt_ms(c["cached-edit"]), "—",
+         fmt_ratio(ratio(c["cached-edit"], c["pandoc"]))],
         ["for reference: (cold − warm build, both with citations) / N", fmt_ms(c["cold-minus-warm"]), "—", "—"],
     ]
     raw = [[label, fmt_time(res.time(key(s, n, g)))] for label, s, g in [
@@ -692,6 +708,8 @@ def citation_section(res: Results, n: int | None) -> list[str]:
         ("essaygen cold, citations off", "cite-cold", "essaygen"),
         ("essaygen warm, citations on", "cite-warm", "essaygen+cite"),
         ("essaygen warm, citations off", "cite-warm", "essaygen"),
+        ("essaygen one essay changed, citations on", "cite-edit", "essaygen+cite"),
+        ("essaygen one essay changed, citations off", "cite-edit", "essaygen"),
         ("pandoc: parse every essay", "pandoc", "read"),
         ("pandoc: parse + citeproc every essay", "pandoc", "citeproc")]]
     return [f"## Citations, N={n:,} (Vancouver; 12 references, ≤ 20 citations per essay)", "",
@@ -758,7 +776,10 @@ def targets_section(res: Results, sizes: list[int], cite_n: int | None) -> list[
     else:
         c = citation_numbers(res, cite_n)
         r_cold = ratio(c["cold"], c["pandoc"])
-        cached = c["cached"]
+        # The stricter of the two cached figures: with nothing changed a build may skip
+        # every stage; with one essay changed the citations of the other 999 are cached.
+        figures = [v for v in (c["cached"], c["cached-edit"]) if isinstance(v, float)]
+        cached = max(figures) if figures else c["cached"]
         pandoc_ms = c["pandoc"]
         # "Zero when cached": a difference of two medians is never exactly 0 on a noisy
         # machine; we count ≤ 5% of pandoc's per-essay cost as zero.
@@ -766,7 +787,8 @@ def targets_section(res: Results, sizes: list[int], cite_n: int | None) -> list[
         ok = None if r_cold is None or not isinstance(cached, float) else (r_cold <= 1.2 and zero)
         lines.append(f"5. Citations: cold ≤ 1.2× pandoc's citeproc per essay, zero when cached — {verdict(ok)}: "
                      f"cold {fmt_ms(c['cold'])} vs pandoc {fmt_ms(pandoc_ms)} = {fmt_ratio(r_cold)}; cached "
-                     f"{fmt_ms(cached)} per essay (counted as zero when ≤ 5% of pandoc's), N={cite_n:,}.")
+                     f"{fmt_ms(cached)} per essay (the larger of nothing changed {fmt_ms(c['cached'])} and one essay changed "
+                     f"{fmt_ms(c['cached-edit'])}; counted as zero when ≤ 5% of pandoc's), N={cite_n:,}.")
     return lines + [""]
 
 

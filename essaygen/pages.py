@@ -122,7 +122,7 @@ def base_context(site: Site, folder: str, head: Head, root_relative: bool = Fals
 
 # Below this many pages to render, starting processes costs more than it saves.
 PARALLEL_PAGES = 48
-_shared: tuple[Site, jinja2.Environment, dict[str, EssayExtras]] | None = None
+_shared: tuple[Site, jinja2.Environment, dict[str, EssayExtras], Any] | None = None
 
 
 def render_essay_pages(site: Site, env: jinja2.Environment, extras: dict[str, EssayExtras], how: EssayPages) -> Iterator[OutputFile]:
@@ -148,17 +148,17 @@ def render_essay_pages(site: Site, env: jinja2.Environment, extras: dict[str, Es
                 pages[i] = OutputFile(essay.path + "index.html", found)
     missing = [i for i, page in enumerate(pages) if page is None]
     yield from (p for p in pages if p is not None)
-    for i, page in zip(missing, _render_many(site, env, extras, missing, how.workers)):
+    # The page cache is written where a page is rendered (in the workers, when many).
+    store = how.cache if how.memo is None else None
+    for i, page in zip(missing, _render_many(site, env, extras, [(i, keys[i]) for i in missing], how.workers, store)):
         if how.memo is not None:
             how.memo.remember(keys[i], page)
-        elif how.cache is not None and page.data is not None:
-            how.cache.put(keys[i], page.data)
         yield page
 
 
-def _render_many(site: Site, env: jinja2.Environment, extras: dict[str, EssayExtras], indexes: list[int], workers: int) -> Iterator[OutputFile]:
+def _render_many(site: Site, env: jinja2.Environment, extras: dict[str, EssayExtras], indexes: list[tuple[int, Any]], workers: int, cache: Any) -> Iterator[OutputFile]:
     global _shared
-    _shared = (site, env, extras)
+    _shared = (site, env, extras, cache)
     if workers <= 1 or len(indexes) < PARALLEL_PAGES:
         yield from (_render_index(i) for i in indexes)
         return
@@ -170,12 +170,16 @@ def _render_many(site: Site, env: jinja2.Environment, extras: dict[str, EssayExt
         yield from pool.map(_render_index, indexes, chunksize=max(1, min(32, len(indexes) // (workers * 8))))
 
 
-def _render_index(i: int) -> OutputFile:
+def _render_index(job: tuple[int, Any]) -> OutputFile:
     assert _shared is not None
-    site, env, extras = _shared
+    site, env, extras, cache = _shared
+    i, key = job
     essay = site.essays[i]
     series = next((s for s in site.series if s.key == essay.series), None)
-    return _render_essay_page(site, env, essay, extras.get(essay.slug, EssayExtras()), series)
+    page = _render_essay_page(site, env, essay, extras.get(essay.slug, EssayExtras()), series)
+    if cache is not None and key is not None and page.data is not None:
+        cache.put(key, page.data)
+    return page
 
 
 def _render_essay_page(site: Site, env: jinja2.Environment, essay: EssayView, extras: EssayExtras, series: SeriesView | None) -> OutputFile:

@@ -8,7 +8,9 @@ the *published* essays are formatted by pandoc's citeproc in one batch.
 
 from __future__ import annotations
 
+import hashlib
 import html
+import json
 import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -16,7 +18,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from essaygen.cache import cache_folder
+from essaygen import __version__
+from essaygen.cache import JsonStore, cache_folder
 from essaygen.citations import export
 from essaygen.citations.bibliography import Bibliography, check_keys, load_bibliography
 from essaygen.citations.engine import (
@@ -39,6 +42,9 @@ from essaygen.schedule import Planned
 from essaygen.site import CollectionReference, EssayView, Site
 
 _TAGS = re.compile(r"<[^>]+>")
+
+
+CITED_VERSION = 1  # bump when what _cited_essay makes changes
 
 
 @dataclass(frozen=True)
@@ -114,28 +120,76 @@ def _bibliographies(root: Path, config: SiteConfig, checked: Sequence[Planned], 
 
 def _format(config: SiteConfig, views: Sequence[EssayView], clusters: Mapping[str, tuple[Any, ...]], bibs: Mapping[str, Bibliography], style: Path, cache: Path | None) -> Cited:
     essay_items = {v.slug: _cited_items(clusters[v.slug], bibs[v.slug]) for v in views}
-    requests = [CitationRequest(tuple(clusters[v.slug]), essay_items[v.slug], style, config.language) for v in views]
     own_items = {v.slug: export.essay_csl_item(**_csl_fields(config, v)) for v in views}
-    requests += [cite_this_request(own_items[v.slug], style, config.language) for v in views]
+    essay_requests = {v.slug: CitationRequest(tuple(clusters[v.slug]), essay_items[v.slug], style, config.language) for v in views}
+    own_requests = {v.slug: cite_this_request(own_items[v.slug], style, config.language) for v in views}
     everything = {key: item for v in views for key, item in ((i["id"], i) for i in essay_items[v.slug])}
-    if everything:  # the collection's page: one list, so "2023a/b" letters agree across it
-        requests.append(reference_list_request([everything[k] for k in sorted(everything)], style, config.language))
+    store = JsonStore(cache / "cited" if cache else None)
     try:
         with Formatter(cache) as formatter:
+            # An essay whose finished citations are cached sends pandoc nothing.
+            formatter.fresh_styles()
+            keys = {v.slug: _cited_key(v, formatter.keys([essay_requests[v.slug], own_requests[v.slug]])) for v in views}
+            done = {v.slug: found for v in views if (found := _load_cited(store, v, keys[v.slug])) is not None}
+            todo = [v for v in views if v.slug not in done]
+            requests = [essay_requests[v.slug] for v in todo] + [own_requests[v.slug] for v in todo]
+            if everything:  # the collection's page: one list, so "2023a/b" letters agree across it
+                requests.append(reference_list_request([everything[k] for k in sorted(everything)], style, config.language))
             results = formatter.format(requests) if requests else []
     except PandocNotFound as exc:
         return Cited(tuple(views), problems=(config.doc.problem(("citations",), str(exc)),))
     except CitationFormatError as exc:
-        return Cited(tuple(views), problems=_format_problems(config, views, bibs, exc))
-    formatted, cite_this = results[: len(views)], results[len(views) : 2 * len(views)]
-    collection = results[2 * len(views)] if everything else None
+        return Cited(tuple(views), problems=_format_problems(config, todo, bibs, exc))
+    fresh = {v.slug: (result, own) for v, result, own in zip(todo, results[: len(todo)], results[len(todo) : 2 * len(todo)])}
+    collection = results[2 * len(todo)] if everything else None
     new_views, extras, downloads = [], {}, []
-    for view, result, own in zip(views, formatted, cite_this):
-        new_views.append(_cited_view(view, clusters[view.slug], result, own))
-        extras[view.slug] = _extras(own_items[view.slug], essay_items[view.slug], result)
-        downloads += _downloads(view, own_items[view.slug])
-    references = _collection(new_views, formatted, collection)
+    for view in views:
+        if view.slug in done:
+            new_view, extras[view.slug], files = done[view.slug]
+        else:
+            result, own = fresh[view.slug]
+            new_view, extras[view.slug], files = _cite_essay(view, clusters[view.slug], result, own, own_items[view.slug], essay_items[view.slug])
+            _save_cited(store, keys[view.slug], new_view, extras[view.slug], files)
+        new_views.append(new_view)
+        downloads += files
+    references = _collection(new_views, collection)
     return Cited(tuple(new_views), extras, (), tuple(downloads), references)
+
+
+def _cited_key(view: EssayView, request_keys: Sequence[str]) -> str:
+    """Everything an essay's finished citations are made of: its body and URL, and the
+    formatter's keys of its two requests (items, clusters, style, locale, pandoc)."""
+    inputs = [CITED_VERSION, __version__, view.slug, view.path, view.body_html, *request_keys]
+    return hashlib.sha256(json.dumps(inputs, ensure_ascii=False).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _cite_essay(
+    view: EssayView, clusters: Sequence[Any], result: FormattedCitations, own: FormattedCitations,
+    own_item: Mapping[str, Any], items: Sequence[Mapping[str, Any]],
+) -> tuple[EssayView, EssayExtras, list[OutputFile]]:
+    """An essay with its citations linked, reference list, "cite this" and meta tags."""
+    return _cited_view(view, clusters, result, own), _extras(own_item, items, result), _downloads(view, own_item)
+
+
+def _load_cited(store: JsonStore, view: EssayView, key: str) -> tuple[EssayView, EssayExtras, list[OutputFile]] | None:
+    found = store.load(key)
+    if not isinstance(found, dict):
+        return None
+    try:
+        new_view = replace(view, body_html=found["body"], references_html=found["references"], cite_html=found["cite"], cited_keys=tuple(found["keys"]))
+        extras = EssayExtras(tuple((str(a), str(b)) for a, b in found["meta"]), tuple(found["jsonld"]))
+        files = [OutputFile(view.path + "cite.bib", found["bib"].encode("utf-8")), OutputFile(view.path + "cite.ris", found["ris"].encode("utf-8"))]
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+    return new_view, extras, files
+
+
+def _save_cited(store: JsonStore, key: str, view: EssayView, extras: EssayExtras, files: Sequence[OutputFile]) -> None:
+    store.save(key, {
+        "body": view.body_html, "references": view.references_html, "cite": view.cite_html, "keys": list(view.cited_keys),
+        "meta": [list(m) for m in extras.scholar_meta], "jsonld": list(extras.jsonld_citations),
+        "bib": (files[0].data or b"").decode("utf-8"), "ris": (files[1].data or b"").decode("utf-8"),
+    })
 
 
 def _cited_items(clusters: Sequence[Any], bib: Bibliography) -> tuple[Mapping[str, Any], ...]:
@@ -178,14 +232,14 @@ def _downloads(view: EssayView, item: Mapping[str, Any]) -> list[OutputFile]:
     ]
 
 
-def _collection(views: Sequence[EssayView], formatted: Sequence[FormattedCitations], collection: FormattedCitations | None) -> tuple[CollectionReference, ...]:
+def _collection(views: Sequence[EssayView], collection: FormattedCitations | None) -> tuple[CollectionReference, ...]:
     """Every cited work once, with the essays citing it, sorted by its text
     (numbers are stripped: a numeric style's numbers mean nothing here)."""
     if collection is None:
         return ()
     citing: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for view, result in zip(views, formatted):
-        for key, _ in result.entries:
+    for view in views:
+        for key in view.cited_keys:
             citing[key].append((view.title, view.path))
     entries = {key: strip_number(entry) for key, entry in collection.entries}
     ordered = sorted(entries, key=lambda k: (plain_text(entries[k]).lower(), k))

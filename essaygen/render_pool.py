@@ -20,16 +20,23 @@ from essaygen.memo import Memo
 PARALLEL_THRESHOLD = 24
 
 _files: frozenset[str] = frozenset()
+_cache: BodyCache | None = None
 
 
-def _init_worker(files: frozenset[str]) -> None:
-    global _files
+def _init_worker(files: frozenset[str], cache: BodyCache | None = None) -> None:
+    global _files, _cache
     _files = files
+    _cache = cache
 
 
-def _render_one(job: tuple[str, RenderContext]) -> RenderedBody:
-    body, ctx = job
-    return render_body(body, replace(ctx, files=_files))
+def _render_one(job: tuple[str, RenderContext, str | None]) -> RenderedBody:
+    """Render a body and store it in the cache: in the worker, so that writing a
+    thousand cache entries is shared between the cores too."""
+    body, ctx, key = job
+    rendered = render_body(body, replace(ctx, files=_files))
+    if _cache is not None and key is not None:
+        _cache.put(key, rendered)
+    return rendered
 
 
 def render_bodies(
@@ -41,9 +48,8 @@ def render_bodies(
     keys = [body_key(body, ctx) for body, ctx in jobs]
     results: list[RenderedBody | None] = [cache.get(key) for key in keys]
     missing = [i for i, found in enumerate(results) if found is None]
-    for i, body in zip(missing, _render(jobs, missing, files, workers)):
+    for i, body in zip(missing, _render([(*jobs[i], keys[i]) for i in missing], files, workers, cache)):
         results[i] = body
-        cache.put(keys[i], body)
     return [r for r in results if r is not None], len(missing)
 
 
@@ -67,12 +73,12 @@ def _render_remembered(
     return [b for b in found if b is not None], count
 
 
-def _render(jobs: Sequence[tuple[str, RenderContext]], indexes: list[int], files: frozenset[str], workers: int) -> list[RenderedBody]:
+def _render(jobs: Sequence[tuple[str, RenderContext, str]], files: frozenset[str], workers: int, cache: BodyCache) -> list[RenderedBody]:
     count = workers or min(os.cpu_count() or 1, 8)
-    if count <= 1 or len(indexes) < PARALLEL_THRESHOLD:
-        _init_worker(files)
-        return [_render_one(jobs[i]) for i in indexes]
+    if count <= 1 or len(jobs) < PARALLEL_THRESHOLD:
+        _init_worker(files, cache)
+        return [_render_one(job) for job in jobs]
     context = multiprocessing.get_context("fork")
-    chunk = max(1, len(indexes) // (count * 8))
-    with ProcessPoolExecutor(count, mp_context=context, initializer=_init_worker, initargs=(files,)) as pool:
-        return list(pool.map(_render_one, (jobs[i] for i in indexes), chunksize=chunk))
+    chunk = max(1, len(jobs) // (count * 8))
+    with ProcessPoolExecutor(count, mp_context=context, initializer=_init_worker, initargs=(files, cache)) as pool:
+        return list(pool.map(_render_one, jobs, chunksize=chunk))

@@ -169,10 +169,18 @@ class Formatter:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def keys(self, requests: Sequence[CitationRequest]) -> list[str]:
+        """The cache key of each request: what decides its formatted result."""
+        return [self._cache_key(r) for r in requests]
+
+    def fresh_styles(self) -> None:
+        """Read each style once per call: an edit is never missed."""
+        self._style_hashes.clear()
+        self._resolved_styles.clear()
+
     def format(self, requests: Sequence[CitationRequest]) -> list[FormattedCitations]:
         """Each request's formatted citations, in order; pandoc sees only the uncached ones."""
-        self._style_hashes.clear()  # read each style once per call: an edit is never missed
-        self._resolved_styles.clear()
+        self.fresh_styles()
         keys = [self._cache_key(r) for r in requests]
         missing = {key: r for key, r in zip(keys, requests, strict=True) if self._lookup(key) is None}
         if missing:
