@@ -19,23 +19,22 @@ from pathlib import Path
 
 import jinja2
 
-from essaygen import __version__
+from essaygen import __version__, record
 from essaygen.cache import BodyCache, FileDigests, cache_folder
 from essaygen.clock import BadDate, parse_as_of
 from essaygen.config import SiteConfig, load_config
 from essaygen.content import Essay, Page, Source, parse_essay, parse_page, read_sources, slugify
-from essaygen import record
 from essaygen.lock import build_lock
-from essaygen.memo import Memo
 from essaygen.markdown import LinkTarget, RenderContext, RenderedBody, published_path, resolve_links
 from essaygen.mdrules import resolve_local
+from essaygen.memo import Memo
 from essaygen.output import WriteStats, write_output
 from essaygen.pages import EssayExtras, EssayPages, OutputFile, plan_pages
 from essaygen.pagecache import PageCache, chrome_digest, essay_pages_cacheable, listing_digest, listing_shape, reads_word_counts
 from essaygen.problems import Problem, SiteError, UsageError, raise_if
 from essaygen.render_pool import render_bodies
 from essaygen.schedule import DRAFT, Planned, Schedule, plan_schedule
-from essaygen.search import plan_search
+from essaygen.search import SearchBody, plan_search
 from essaygen.site import EssayView, PageView, Site, assemble_site, make_tags
 from essaygen.themes import Theme, find_theme, make_environment, theme_digest
 from essaygen.urls import essay_dir, page_dir
@@ -116,11 +115,12 @@ def build(options: BuildOptions, now: datetime) -> BuildResult:
         if schedule is None:
             raise SiteError([*loaded.problems, *problems])
         watch.lap("read and parse")
-        site, extras, rendered, extra_files, bodies = render_site(root, loaded, schedule, options)
+        site, extras, rendered, extra_files, searchable = render_site(root, loaded, schedule, options)
         watch.lap("markdown, links, citations")
         # Files stream from the templates to the disk: a 5,000-essay site never holds
         # every page in memory at once.
-        files = Counted(plan_files(root, loaded, site, extras, extra_files, bodies, options))
+        files = Counted(plan_files(root, loaded, site, extras, extra_files, searchable, options))
+        del searchable  # plan_files frees it once the search index is made
         stats = None
         output = None
         if options.collect:
@@ -310,7 +310,7 @@ def _content_files(folder: str, prefix: str, real_root: str, found: set[str]) ->
 
 # ---------------------------------------------------------------- rendering
 
-def render_site(root: Path, loaded: Loaded, schedule: Schedule, options: BuildOptions) -> tuple[Site, dict[str, EssayExtras], int, list[OutputFile], dict[str, RenderedBody]]:
+def render_site(root: Path, loaded: Loaded, schedule: Schedule, options: BuildOptions) -> tuple[Site, dict[str, EssayExtras], int, list[OutputFile], dict[str, SearchBody]]:
     config = loaded.config
     # Embargoed essays are rendered to *check* them (links, citations), never published.
     checked = [p for p in schedule.planned if p.state != DRAFT or options.drafts]
@@ -344,7 +344,8 @@ def render_site(root: Path, loaded: Loaded, schedule: Schedule, options: BuildOp
     problems += cited.problems
     raise_if(problems)
     site = replace(assemble_site(config, schedule, cited.views, page_views, options.drafts, options.memo), references=cited.references)
-    return site, cited.extras, rendered, cited.files(site), essay_bodies
+    # Only what the search index needs goes on: the rendered bodies can be freed (memory).
+    return site, cited.extras, rendered, cited.files(site), {slug: body.search for slug, body in essay_bodies.items()}
 
 
 def _link_resolver(targets: dict[str, LinkTarget], memo: Memo | None) -> Callable[[RenderedBody, str, str], tuple[str, list[Problem]]]:
@@ -418,9 +419,14 @@ def _essay_view(planned: Planned, body: RenderedBody, html: str, image: str | No
 
 def plan_files(
     root: Path, loaded: Loaded, site: Site, extras: dict[str, EssayExtras], extra_files: Sequence[OutputFile],
-    bodies: Mapping[str, RenderedBody], options: BuildOptions,
+    searchable: Mapping[str, SearchBody], options: BuildOptions,
 ) -> Iterator[OutputFile]:
     assert loaded.theme is not None  # a missing theme is a problem reported before this stage
+    # The search index first: then every essay's text and terms can be freed before
+    # the pages are rendered (the peak of a large build's memory).
+    if site.config.search:
+        yield from (OutputFile(path, data) for path, data in plan_search(site, searchable))
+    del searchable
     env = _environment(root, loaded.theme, options)
     yield from plan_pages(site, env, extras, _essay_pages(root, loaded, site, env, options))
     yield from extra_files
@@ -429,8 +435,6 @@ def plan_files(
 
     yield from plan_feeds(site, options.memo)
     yield from plan_discovery(site)
-    if site.config.search:
-        yield from (OutputFile(path, data) for path, data in plan_search(site, {slug: body.search for slug, body in bodies.items()}))
     yield from _copies(loaded.theme.static, "assets/", within=loaded.theme.folder)
     yield from _copies(root / "content" / "media", "media/", within=root)
     essays = {e.source: e for e in loaded.essays}

@@ -129,7 +129,9 @@ def _format(config: SiteConfig, views: Sequence[EssayView], clusters: Mapping[st
         with Formatter(cache) as formatter:
             # An essay whose finished citations are cached sends pandoc nothing.
             formatter.fresh_styles()
-            keys = {v.slug: _cited_key(v, formatter.keys([essay_requests[v.slug], own_requests[v.slug]])) for v in views}
+            common = [formatter.identity(style), config.language]
+            digests: dict[int, str] = {}
+            keys = {v.slug: _cited_key(v, clusters[v.slug], _bib_digest(bibs[v.slug], digests), own_items[v.slug], common) for v in views}
             done = {v.slug: found for v in views if (found := _load_cited(store, v, keys[v.slug])) is not None}
             todo = [v for v in views if v.slug not in done]
             requests = [essay_requests[v.slug] for v in todo] + [own_requests[v.slug] for v in todo]
@@ -156,11 +158,21 @@ def _format(config: SiteConfig, views: Sequence[EssayView], clusters: Mapping[st
     return Cited(tuple(new_views), extras, (), tuple(downloads), references)
 
 
-def _cited_key(view: EssayView, request_keys: Sequence[str]) -> str:
-    """Everything an essay's finished citations are made of: its body and URL, and the
-    formatter's keys of its two requests (items, clusters, style, locale, pandoc)."""
-    inputs = [CITED_VERSION, __version__, view.slug, view.path, view.body_html, *request_keys]
-    return hashlib.sha256(json.dumps(inputs, ensure_ascii=False).encode("utf-8", "surrogatepass")).hexdigest()
+def _cited_key(view: EssayView, clusters: Sequence[Any], bib_digest: str, own_item: Mapping[str, Any], common: list[Any]) -> str:
+    """Everything an essay's finished citations are made of: its body, URL and
+    citations, its bibliography, its own CSL item, the style, locale and engine."""
+    cited = [[(i.key, i.mode, i.prefix, i.suffix) for i in c.items] for c in clusters]  # what pandoc is sent
+    inputs = [CITED_VERSION, __version__, view.slug, view.path, view.body_html, cited, bib_digest, own_item, common]
+    text = json.dumps(inputs, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _bib_digest(bib: Bibliography, known: dict[int, str]) -> str:
+    """A digest of a bibliography's items, once per bibliography in a build."""
+    if id(bib) not in known:
+        text = json.dumps(bib.items, sort_keys=True, ensure_ascii=False, default=dict)
+        known[id(bib)] = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return known[id(bib)]
 
 
 def _cite_essay(

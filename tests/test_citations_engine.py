@@ -262,13 +262,13 @@ def test_prefix_and_suffix_markdown_is_formatted(bib: Bibliography, formatter: F
 
 
 def test_a_hung_pandoc_is_stopped_not_waited_for(bib: Bibliography, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from essaygen.citations import engine
+    from essaygen.citations import process
 
     hang = tmp_path / "hang.lua"
     hang.write_text("while true do end\n")
-    monkeypatch.setattr(engine, "WORKER", hang)
-    monkeypatch.setattr(engine, "TIMEOUT_BASE", 1.0)
-    monkeypatch.setattr(engine, "TIMEOUT_PER_REQUEST", 0.0)
+    monkeypatch.setattr(process, "WORKER", hang)
+    monkeypatch.setattr(process, "TIMEOUT_BASE", 1.0)
+    monkeypatch.setattr(process, "TIMEOUT_PER_REQUEST", 0.0)
     with Formatter(None) as f:
         with pytest.raises(RuntimeError, match="worker stopped"):
             f.format([request(bib, "[@nhs2019]")])
@@ -281,3 +281,24 @@ def test_reference_list_request_lists_every_work_in_style_order(bib: Bibliograph
     (result,) = formatter.format([reference_list_request(items, resolve_style("harvard", HERE), "en-GB")])
     assert [key for key, _ in result.entries] == ["adams2018", "nhs2019", "thf2023a", "thf2023b"]
     assert "(2023b)" in result.entries[3][1]  # letters are collection-wide here
+
+
+def test_many_requests_are_shared_between_pandoc_processes_in_order(bib: Bibliography, monkeypatch: pytest.MonkeyPatch) -> None:
+    from essaygen.citations import engine
+
+    monkeypatch.setattr(engine, "REQUESTS_PER_PROCESS", 2)
+    monkeypatch.setattr(engine.os, "cpu_count", lambda: 2)
+    texts = ["[@nhs2019]", "[@adams2018]", "[@thf2023a]", "[@nhs2019; @adams2018]", "[@thf2023b]"]
+    with Formatter(None) as alone:
+        expected = [alone.format([request(bib, t)])[0] for t in texts]
+    with Formatter(None) as f:
+        results = f.format([request(bib, t) for t in texts])
+        assert (f.started, f.calls, f.formatted) == (2, 2, 5), "two processes, one batch each"
+    assert results == expected, "results come back in the order of the requests"
+
+
+def test_split_keeps_order_and_sizes() -> None:
+    from essaygen.citations.engine import _split
+
+    assert _split([{"n": i} for i in range(5)], 2) == [[{"n": 0}, {"n": 1}, {"n": 2}], [{"n": 3}, {"n": 4}]]
+    assert _split([{"n": 0}], 1) == [[{"n": 0}]]

@@ -79,6 +79,8 @@ def check_keys(clusters: Sequence[CitationCluster], bib: Bibliography, path: str
             if item.key not in bib.items:
                 problems.append(Problem(path, item.line, item.col, _unknown_key(item.key, bib)))
             for text in (item.prefix, item.suffix):
+                if "@" not in text:  # nothing can hide there (the common case, and cheap)
+                    continue
                 for hidden in _hidden_keys(text):
                     problems.append(Problem(path, item.line, item.col, _hidden_message(hidden, item.key)))
     return problems

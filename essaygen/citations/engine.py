@@ -1,8 +1,9 @@
-"""Formatting citations with pandoc's citeproc, in one long-lived pandoc process.
+"""Formatting citations with pandoc's citeproc, in long-lived pandoc processes.
 
 `Formatter` starts `pandoc lua worker.lua` on the first request that is not cached
-and keeps it for the whole build (and every rebuild of `serve`). Each batch is one
-JSON line out and one JSON line back. Results are cached on disk by the hash of
+and keeps it for the whole build (and every rebuild of `serve`); a batch of many
+requests is split across one process per core. Each batch is one JSON line out and
+one JSON line back (process.py). Results are cached on disk by the hash of
 their request, so a rebuild formats only what changed; a corrupt cache file is
 ignored and rewritten.
 """
@@ -13,16 +14,15 @@ import hashlib
 import json
 import os
 import re
-import subprocess
 import tempfile
-import threading
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import IO
 
 from essaygen.citations.pandocast import essay_blocks
 from essaygen.citations.pandocbin import MIN_PANDOC, PandocNotFound, find_pandoc, pandoc_version
+from essaygen.citations.process import WORKER, PandocProcess
 from essaygen.citations.styles import PATCH_VERSION, patch_style
 from essaygen.citations.syntax import NORMAL, CitationCluster, CitationItem
 
@@ -32,13 +32,12 @@ __all__ = [
     "reference_list_request", "request_json",
 ]  # fmt: skip
 
-WORKER = Path(__file__).with_name("worker.lua")
 # The code that shapes formatted output besides pandoc: part of the cache key.
 _FORMATTING_CODE = tuple(Path(__file__).with_name(n) for n in ("pandocast.py", "locators.py", "styles.py"))
 # Bump when the shape of cached results or the request changes.
 CACHE_FORMAT = f"3.{PATCH_VERSION}"
-# pandoc answers errors as data; this only guards against pandoc itself hanging.
-TIMEOUT_BASE, TIMEOUT_PER_REQUEST = 60.0, 1.0
+# Requests per extra pandoc process: below this, starting one costs more than it saves.
+REQUESTS_PER_PROCESS = 64
 # pandoc's error for an item it cannot read: "Error in $[2]['date-parts'][0]: not a number",
 # where 2 is the item's index in the request (the rest of the path is inside the field).
 _ITEM_ERROR = re.compile(r"Error in \$\[(\d+)\]\S*: (.*)", re.DOTALL)
@@ -152,10 +151,8 @@ class Formatter:
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
         self.calls = 0
         self.formatted = 0
-        self.started = 0
         self._pandoc: Path | None = None
-        self._process: subprocess.Popen[str] | None = None
-        self._stderr: IO[str] | None = None
+        self._workers: list[PandocProcess] = []
         self._memory: dict[str, FormattedCitations] = {}
         self._style_hashes: dict[str, str] = {}
         self._runtime_styles: dict[tuple[str, str], str] = {}
@@ -169,9 +166,11 @@ class Formatter:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def keys(self, requests: Sequence[CitationRequest]) -> list[str]:
-        """The cache key of each request: what decides its formatted result."""
-        return [self._cache_key(r) for r in requests]
+    def identity(self, style: Path) -> list:
+        """What decides formatting besides a request's items and clusters: pandoc and
+        this code (the engine), and the style's path and content."""
+        resolved = self._resolved(style)
+        return [self._engine_identity(), resolved, self._style_hash(Path(resolved))]
 
     def fresh_styles(self) -> None:
         """Read each style once per call: an edit is never missed."""
@@ -202,20 +201,8 @@ class Formatter:
         return failed
 
     def close(self) -> None:
-        process, self._process = self._process, None
-        if process is not None:
-            if process.stdin is not None:
-                process.stdin.close()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-            if process.stdout is not None:
-                process.stdout.close()
-        if self._stderr is not None:
-            self._stderr.close()
-            self._stderr = None
+        for worker in self._workers:
+            worker.close()
         if self._scratch is not None:
             self._scratch.cleanup()
             self._scratch = None
@@ -323,61 +310,38 @@ class Formatter:
         tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
         os.replace(tmp, path)  # atomic: a reader never sees half a file
 
-    # --- the pandoc process ---
+    # --- the pandoc processes ---
 
     def _ask(self, payloads: list[dict]) -> list:
-        process = self._worker()
-        assert process.stdin is not None and process.stdout is not None
-        line = json.dumps({"requests": payloads}, ensure_ascii=False)
-        self.calls += 1
+        """Results for the payloads, from one pandoc process, or several at once when
+        there are many (citeproc is most of a cold build with citations: use the cores)."""
+        chunks = _split(payloads, _processes_for(len(payloads)))
+        self._pandoc = self._pandoc or find_pandoc()
+        while len(self._workers) < len(chunks):
+            self._workers.append(PandocProcess(self._pandoc))
+        self.calls += len(chunks)
         self.formatted += len(payloads)
-        timeout = TIMEOUT_BASE + TIMEOUT_PER_REQUEST * len(payloads)
-        watchdog = threading.Timer(timeout, process.kill)  # a hung pandoc ends readline()
-        watchdog.start()
-        try:
-            process.stdin.write(line + "\n")
-            process.stdin.flush()
-            answer = process.stdout.readline()
-        except (BrokenPipeError, OSError):
-            answer = ""
-        finally:
-            watchdog.cancel()
-        if not answer:
-            message = self._close_with_stderr()
-            raise RuntimeError(f"pandoc's citation worker stopped (after at most {timeout:.0f} s): {message}")
-        reply = json.loads(answer)
-        if "error" in reply:
-            raise RuntimeError(f"pandoc's citation worker failed: {reply['error']}")
-        results = reply.get("results")
-        if not isinstance(results, list) or len(results) != len(payloads):
-            raise RuntimeError("pandoc's citation worker replied with the wrong number of results")
-        return results
+        if len(chunks) == 1:
+            return self._workers[0].ask(chunks[0])
+        with ThreadPoolExecutor(len(chunks)) as pool:  # each thread waits on its own pipe
+            answers = list(pool.map(lambda pair: pair[0].ask(pair[1]), zip(self._workers, chunks)))
+        return [result for answer in answers for result in answer]
 
-    def _worker(self) -> subprocess.Popen[str]:
-        if self._process is None or self._process.poll() is not None:
-            pandoc = self._pandoc or find_pandoc()
-            self._pandoc = pandoc
-            # stderr to a file: pandoc's warnings must never fill a pipe and block it.
-            if self._stderr is not None:
-                self._stderr.close()
-            self._stderr = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
-            self._process = subprocess.Popen(
-                [str(pandoc), "lua", str(WORKER)],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=self._stderr,
-                text=True,
-                encoding="utf-8",
-                bufsize=1,
-            )
-            self.started += 1
-        return self._process
+    @property
+    def started(self) -> int:
+        return sum(worker.started for worker in self._workers)
 
-    def _close_with_stderr(self) -> str:
-        err = ""
-        if self._stderr is not None:
-            self._stderr.seek(0)
-            err = self._stderr.read().strip()[-2000:]
-        self.close()
-        return err or "no message"
 
+def _processes_for(requests: int) -> int:
+    return max(1, min(os.cpu_count() or 1, 4, requests // REQUESTS_PER_PROCESS))
+
+
+def _split(payloads: list[dict], parts: int) -> list[list[dict]]:
+    """Contiguous, nearly equal parts (results are joined back in order)."""
+    size, extra = divmod(len(payloads), parts)
+    chunks, start = [], 0
+    for i in range(parts):
+        end = start + size + (1 if i < extra else 0)
+        chunks.append(payloads[start:end])
+        start = end
+    return chunks
