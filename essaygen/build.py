@@ -30,7 +30,7 @@ from essaygen.mdrules import resolve_local
 from essaygen.memo import Memo
 from essaygen.output import WriteStats, write_output
 from essaygen.pages import EssayExtras, EssayPages, OutputFile, plan_pages
-from essaygen.pagecache import PageCache, chrome_digest, essay_pages_cacheable, listing_digest, listing_shape, reads_word_counts
+from essaygen.pagecache import PageCache, analyses_from_cache, chrome_digest, essay_pages_cacheable, listing_digest, listing_shape, reads_word_counts
 from essaygen.problems import Problem, SiteError, UsageError, raise_if
 from essaygen.render_pool import render_bodies
 from essaygen.schedule import DRAFT, Planned, Schedule, plan_schedule
@@ -127,7 +127,9 @@ def build(options: BuildOptions, now: datetime) -> BuildResult:
             output = Collected({f.path: f for f in files})
         elif options.write:
             cache = cache_folder(root, options.use_cache)
-            stats = write_output(options.out or root / "output", files, trash=cache / "trash" if cache else None)
+            out = options.out or root / "output"
+            manifest = record.manifest_path(root, out) if cache else None
+            stats = write_output(out, files, trash=cache / "trash" if cache else None, manifest=manifest)
             keeper.finish(schedule, len(site.essays), files.count)
         else:
             for _ in files:  # templates and feeds are checked too
@@ -465,10 +467,13 @@ def _essay_pages(root: Path, loaded: Loaded, site: Site, env: jinja2.Environment
         shape = listing_shape(site, env, chrome)
         listings = None if shape is None else f"listings {memo.token('listing shape', shape)}"
         return EssayPages(None, chrome, workers, listings, reads_word_counts(env), memo)
+    save_analyses = analyses_from_cache(env, folder if options.write else None)
     if folder is None or loaded.theme is None or not essay_pages_cacheable(env):
         return EssayPages(workers=workers)
     chrome = chrome_digest(site, theme_digest(root, loaded.theme))
-    return EssayPages(PageCache(folder, writable=options.write), chrome, workers, listing_digest(site, env, chrome), reads_word_counts(env))
+    pages = EssayPages(PageCache(folder, writable=options.write), chrome, workers, listing_digest(site, env, chrome), reads_word_counts(env))
+    save_analyses()
+    return pages
 
 
 def _copies(folder: Path, prefix: str, within: Path, skip_markdown: bool = False) -> Iterator[OutputFile]:

@@ -60,6 +60,9 @@ class JsonStore:
         except (OSError, ValueError, UnicodeDecodeError):
             return None
 
+    def has(self, key: str) -> bool:
+        return self.folder is not None and (self.folder / key[:2] / f"{key}.json").is_file()
+
     def save(self, key: str, value: Any) -> None:
         if self.folder is None or not self.writable:
             return
@@ -112,7 +115,7 @@ def _body_from(data: dict[str, Any]) -> RenderedBody:
         anchors=frozenset(data["anchors"]),
         deps=tuple(sorted(data["deps"])),
         problems=tuple(Problem(**p) for p in data["problems"]),
-        search=SearchBody(str(data["search"]["text"]), str(data["search"]["terms"])),
+        search=SearchBody(str(data["search"]["text"]), str(data["search"]["terms"]), int(data["search"]["words"])),
     )
 
 

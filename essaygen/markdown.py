@@ -33,7 +33,7 @@ try:  # the citation syntax lives in its own package
 except ImportError:  # pragma: no cover - during bootstrap only
     citation_plugin = None  # type: ignore[assignment]
 
-ENGINE_VERSION = "md-4"
+ENGINE_VERSION = "md-5"
 _PLACEHOLDER = re.compile(r"\x00([LE])(\d+)\x00")
 
 

@@ -12,13 +12,14 @@ import ctypes
 import ctypes.util
 import errno
 import filecmp
+import json
 import os
 import shutil
 import signal
 import subprocess
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from essaygen.pages import OutputFile
@@ -45,19 +46,23 @@ def safe_relative(path: str) -> PurePosixPath:
     return pure
 
 
-def write_output(out: Path, files: Iterable[OutputFile], trash: Path | None = None) -> WriteStats:
+def write_output(out: Path, files: Iterable[OutputFile], trash: Path | None = None, manifest: Path | None = None) -> WriteStats:
     """Write `files` beside `out`, then swap them in. Any exception leaves `out` untouched.
 
     The previous output is moved into `trash` (inside the cache) and deleted by a
     background process: removing thousands of files is slow, and nobody waits for it.
+    `manifest` (in the cache) records which key each keyed file was made from, with
+    its size, time and inode: a page whose key is unchanged and whose previous file is
+    untouched is linked without its bytes ever being loaded or compared.
     """
     out = out.absolute()
     out.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_stages(out)
     stage = Path(tempfile.mkdtemp(prefix=f"{STAGE_PREFIX}{out.name}-", dir=out.parent))
     try:
-        stats = _fill(stage, out, files)
+        stats, made = _fill(stage, out, files, _load_manifest(manifest))
         _swap(stage, out)
+        _save_manifest(manifest, made)
         _discard(stage, trash)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
@@ -82,8 +87,40 @@ def _discard(folder: Path, trash: Path | None) -> None:
         shutil.rmtree(trash, ignore_errors=True)
 
 
-def _fill(stage: Path, old: Path, files: Iterable[OutputFile]) -> WriteStats:
+def _load_manifest(path: Path | None) -> dict[str, list[object]]:
+    try:
+        data = json.loads(path.read_text("utf-8")) if path is not None else {}
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _save_manifest(path: Path | None, made: dict[str, list[object]]) -> None:
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(made, sort_keys=True), "utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass  # without it the next build compares bytes, as it would anyway
+
+
+def _same_file(entry: object, key: str, previous: Path) -> bool:
+    """The previous output's file was made from `key` and nobody touched it since."""
+    if not isinstance(entry, list) or len(entry) != 4 or entry[0] != key:
+        return False
+    try:
+        info = previous.lstat()
+    except OSError:
+        return False
+    return [info.st_size, info.st_mtime_ns, info.st_ino] == entry[1:]
+
+
+def _fill(stage: Path, old: Path, files: Iterable[OutputFile], previous: dict[str, list[object]]) -> tuple[WriteStats, dict[str, list[object]]]:
     written = unchanged = 0
+    made: dict[str, list[object]] = {}
     die_after = int(os.environ.get("ESSAYGEN_TEST_KILL_AFTER_FILES", "0") or 0)
     seen: set[str] = set()
     folders: set[PurePosixPath] = set()
@@ -96,14 +133,30 @@ def _fill(stage: Path, old: Path, files: Iterable[OutputFile]) -> WriteStats:
         if rel.parent not in folders:
             target.parent.mkdir(parents=True, exist_ok=True)
             folders.add(rel.parent)
-        if _reuse(old / rel, target, item):
+        if item.key is not None and _same_file(previous.get(str(rel)), item.key, old / rel) and _link(old / rel, target):
             unchanged += 1
         else:
-            _write(target, item)
-            written += 1
+            if item.data is None and item.load is not None:
+                item = replace(item, data=item.load())
+            if _reuse(old / rel, target, item):
+                unchanged += 1
+            else:
+                _write(target, item)
+                written += 1
+        if item.key is not None:
+            info = target.stat()
+            made[str(rel)] = [item.key, info.st_size, info.st_mtime_ns, info.st_ino]
         if die_after and n >= die_after:  # test hook: a build killed while writing
             os.kill(os.getpid(), signal.SIGKILL)
-    return WriteStats(written, unchanged)
+    return WriteStats(written, unchanged), made
+
+
+def _link(previous: Path, target: Path) -> bool:
+    try:
+        os.link(previous, target)
+        return True
+    except OSError:
+        return False
 
 
 def _reuse(previous: Path, target: Path, item: OutputFile) -> bool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import weakref
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -127,6 +128,42 @@ def _attributes_read(env: jinja2.Environment, names: tuple[str, ...]) -> frozens
 
 
 _ANALYSED: weakref.WeakKeyDictionary[jinja2.Environment, dict[tuple[str, ...], frozenset[str] | None]] = weakref.WeakKeyDictionary()
+ANALYSIS_VERSION = 1
+
+
+def analyses_from_cache(env: jinja2.Environment, folder: Path | None) -> Callable[[], None]:
+    """Fill the environment's template analyses from the cache when every template's
+    source is the same as when they were saved (parsing templates costs a tenth of a
+    second); returns the function that saves them after this build's checks."""
+    store = JsonStore(folder / "templates" if folder else None)
+    key = _templates_digest(env)
+    known = _ANALYSED.setdefault(env, {})
+    saved = store.load(key) if key else None
+    if isinstance(saved, list) and not known:
+        try:
+            for names, value in saved:
+                known[tuple(names)] = value if isinstance(value, bool) or value is None else frozenset(value)
+        except (TypeError, ValueError):
+            known.clear()
+
+    def save() -> None:
+        if key and known:
+            entries = [[list(k), v if isinstance(v, bool) or v is None else sorted(v)] for k, v in known.items()]
+            store.save(key, entries)
+
+    return save
+
+
+def _templates_digest(env: jinja2.Environment) -> str | None:
+    if env.loader is None:
+        return None
+    digest = hashlib.sha256(f"{ANALYSIS_VERSION}\x00{__version__}".encode())
+    try:
+        for name in sorted(env.loader.list_templates()):
+            digest.update(name.encode("utf-8") + b"\x00" + env.loader.get_source(env, name)[0].encode("utf-8") + b"\x00")
+    except (TypeError, jinja2.TemplateError, OSError):
+        return None
+    return digest.hexdigest()
 
 
 def _parse_attributes_read(env: jinja2.Environment, names: tuple[str, ...]) -> set[str] | None:
@@ -202,6 +239,10 @@ def listing_page_key(listings: str, template: str, path: str, head: object, root
 class PageCache:
     def __init__(self, folder: Path | None, writable: bool = True) -> None:
         self.store = JsonStore(folder / "pages" if folder else None, writable)
+
+    def has(self, key: str) -> bool:
+        """An entry exists (it may still turn out corrupt when loaded)."""
+        return self.store.has(key)
 
     def get(self, key: str) -> bytes | None:
         found = self.store.load(key)

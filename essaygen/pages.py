@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import jinja2
@@ -18,11 +19,19 @@ FEEDS = (("feed.xml", "application/atom+xml", "Atom"), ("rss.xml", "application/
 
 @dataclass(frozen=True)
 class OutputFile:
-    """One file of the output: bytes to write, or a file to copy."""
+    """One file of the output: bytes to write, a file to copy, or (a page found in the
+    page cache) a key and a way to get its bytes, asked only if the previous output
+    does not already hold the file made from that key (output.py)."""
 
     path: str                     # relative to the output folder, "/"-separated
     data: bytes | None = None
     copy_from: str | None = None  # absolute path of a file to copy
+    key: str | None = None        # the page cache key the bytes are made from
+    load: Callable[[], bytes] | None = field(default=None, compare=False, repr=False)
+
+    def bytes(self) -> bytes | None:
+        """The content, loaded if need be (None for a file to copy)."""
+        return self.data if self.data is not None or self.load is None else self.load()
 
 
 @dataclass(frozen=True)
@@ -76,14 +85,18 @@ def _listing(how: EssayPages, site: Site, env: jinja2.Environment, template: str
     from essaygen.pagecache import listing_page_key
 
     key = listing_page_key(how.listings, template, path, head, root_relative)
-    found = how.cache.get(key)
     out = path if path.endswith(".html") else path + "index.html"
-    if found is not None:
-        return OutputFile(out, found)
-    page = _page(site, env, template, path, head, extra, root_relative)
-    assert page.data is not None
-    how.cache.put(key, page.data)
-    return page
+    cache = how.cache
+
+    def render() -> bytes:
+        data = _page(site, env, template, path, head, extra, root_relative).data
+        assert data is not None
+        cache.put(key, data)
+        return data
+
+    if cache.has(key):  # loaded only if the previous output lacks it (output.py)
+        return OutputFile(out, key=key, load=lambda: cache.get(key) or render())
+    return OutputFile(out, render(), key=key)
 
 
 def render_template(site: Site, env: jinja2.Environment, template: str, path: str, head: Head, extra: dict[str, Any], root_relative: bool = False) -> str:
@@ -143,9 +156,8 @@ def render_essay_pages(site: Site, env: jinja2.Environment, extras: dict[str, Es
 
         for i, essay in enumerate(site.essays):
             keys[i] = essay_page_key(how.chrome, essay, series_of.get(essay.series or ""), extras.get(essay.slug, EssayExtras()), how.part_words)
-            found = how.cache.get(keys[i])
-            if found is not None:
-                pages[i] = OutputFile(essay.path + "index.html", found)
+            if how.cache.has(keys[i]):  # loaded only if the previous output lacks it (output.py)
+                pages[i] = OutputFile(essay.path + "index.html", key=keys[i], load=functools.partial(_cached_page, site, env, extras, how.cache, i, keys[i]))
     missing = [i for i, page in enumerate(pages) if page is None]
     yield from (p for p in pages if p is not None)
     # The page cache is written where a page is rendered (in the workers, when many).
@@ -153,7 +165,21 @@ def render_essay_pages(site: Site, env: jinja2.Environment, extras: dict[str, Es
     for i, page in zip(missing, _render_many(site, env, extras, [(i, keys[i]) for i in missing], how.workers, store)):
         if how.memo is not None:
             how.memo.remember(keys[i], page)
+        elif how.cache is not None:
+            page = replace(page, key=keys[i])
         yield page
+
+
+def _cached_page(site: Site, env: jinja2.Environment, extras: dict[str, EssayExtras], cache: Any, i: int, key: str) -> bytes:
+    """An essay page's bytes from the page cache, or rendered again if the entry is bad."""
+    found = cache.get(key)
+    if found is not None:
+        return found  # type: ignore[no-any-return]
+    global _shared
+    _shared = (site, env, extras, cache)
+    data = _render_index((i, key)).data
+    assert data is not None
+    return data
 
 
 def _render_many(site: Site, env: jinja2.Environment, extras: dict[str, EssayExtras], indexes: list[tuple[int, Any]], workers: int, cache: Any) -> Iterator[OutputFile]:

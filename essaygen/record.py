@@ -45,6 +45,12 @@ def record_path(root: Path, out: Path, options: str) -> Path:
     return root / ".essaygen-cache" / "builds" / f"{key}.json"
 
 
+def manifest_path(root: Path, out: Path) -> Path:
+    """Where the build into `out` keeps the keys its pages were made from (output.py)."""
+    key = hashlib.sha256(str(out.absolute()).encode()).hexdigest()[:24]
+    return root / ".essaygen-cache" / "builds" / f"{key}.files.json"
+
+
 def fingerprint(root: Path, out: Path, options: str, extra_inputs: tuple[str, ...]) -> str:
     """A digest of everything a build reads, by file metadata (contents are not read)."""
     return combine(base_fingerprint(root, out, options), files_fingerprint(root, extra_inputs))
@@ -198,4 +204,4 @@ def _interrupted(out: Path) -> bool:
         return True
 
 
-__all__ = ["Record", "record_path", "fingerprint", "base_fingerprint", "files_fingerprint", "combine", "output_state", "load", "save", "forget", "in_window", "window", "options_key", "up_to_date"]
+__all__ = ["Record", "record_path", "manifest_path", "fingerprint", "base_fingerprint", "files_fingerprint", "combine", "output_state", "load", "save", "forget", "in_window", "window", "options_key", "up_to_date"]

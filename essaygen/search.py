@@ -18,9 +18,8 @@ import html
 import json
 import re
 import unicodedata
-from array import array
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from essaygen.metadata import format_date
@@ -57,6 +56,7 @@ class SearchBody:
 
     text: str
     terms: str
+    words: int               # the sum of the weights in `terms`
 
 
 # ---------------------------------------------------------------- text and terms
@@ -110,7 +110,7 @@ def search_body(body_html: str) -> SearchBody:
     for short in [t for t in counts if len(t) < MIN_TERM]:
         del counts[short]
     text = json.dumps({"sections": sections}, ensure_ascii=False, separators=(",", ":"))
-    return SearchBody(text, " ".join(f"{t} {n}" for t, n in sorted(counts.items())))
+    return SearchBody(text, " ".join(f"{t} {n}" for t, n in sorted(counts.items())), sum(counts.values()))
 
 
 # ---------------------------------------------------------------- the index files
@@ -118,28 +118,47 @@ def search_body(body_html: str) -> SearchBody:
 def plan_search(site: Site, bodies: Mapping[str, SearchBody]) -> Iterator[tuple[str, bytes]]:
     """(output path, bytes) of every index file, for the released essays only."""
     docs = []
-    postings: dict[str, array[int]] = {}
+    postings: dict[str, list[str]] = {}  # term -> ["doc,weight", ...]: strings, joined into JSON as they are
     for number, essay in enumerate(site.essays):
         body = bodies[essay.slug]
-        weights = _weights(essay, body)
-        for term, weight in weights.items():
-            postings.setdefault(term, array("i")).extend((number, weight))
+        about = _about_weights(essay)
+        _add_postings(postings, number, body.terms, about)
         text_path = f"text/{hashlib.sha256(essay.path.encode()).hexdigest()[:12]}.json"
-        docs.append(_doc(site, essay, text_path, sum(weights.values())))
+        docs.append(_doc(site, essay, text_path, body.words + sum(about.values())))
         yield FOLDER + text_path, body.text.encode("utf-8")
-    shards = {key.encode("utf-8").hex(): shard for key, shard in _shards(postings)}
+    shards: dict[str, list[str]] = {}
+    for term in sorted(postings):
+        shards.setdefault(term[:2].encode("utf-8").hex(), []).append(f'{json.dumps(term, ensure_ascii=False)}:[{",".join(postings[term])}]')
     yield FOLDER + "index.json", _json({"version": FORMAT_VERSION, "docs": docs, "shards": sorted(shards)})
-    for name, shard in shards.items():
-        yield f"{FOLDER}terms/{name}.json", _json(shard)
+    for name, entries in shards.items():
+        yield f"{FOLDER}terms/{name}.json", ("{" + ",".join(entries) + "}").encode("utf-8")
 
 
-def _weights(essay: EssayView, body: SearchBody) -> dict[str, int]:
-    parts = iter(body.terms.split())
-    weights = {term: int(n) for term, n in zip(parts, parts)}
+def _about_weights(essay: EssayView) -> Counter[str]:
+    """Terms of the title, subtitle, summary and tags, which weigh more than the body's."""
+    weights: Counter[str] = Counter()
     for text, weight in ((essay.title, TITLE_WEIGHT), (essay.subtitle or "", ABOUT_WEIGHT), (essay.summary, ABOUT_WEIGHT), (" ".join(t.name for t in essay.tags), ABOUT_WEIGHT)):
         for term in terms_of(text):
-            weights[term] = weights.get(term, 0) + weight
+            weights[term] += weight
     return weights
+
+
+def _add_postings(postings: dict[str, list[str]], number: int, terms: str, about: Counter[str]) -> None:
+    """One essay's postings, appended in essay order (a few hundred thousand for a large
+    site: string work only, no parsing of the body's weights unless a title shares the term)."""
+    prefix = f"{number},"
+    parts = terms.split()
+    extra = dict(about)
+    for term, weight in zip(parts[::2], parts[1::2]):
+        if term in extra:
+            weight = str(int(weight) + extra.pop(term))
+        found = postings.get(term)
+        if found is None:
+            postings[term] = [prefix + weight]
+        else:
+            found.append(prefix + weight)
+    for term in sorted(extra):
+        postings.setdefault(term, []).append(f"{prefix}{extra[term]}")
 
 
 def _doc(site: Site, essay: EssayView, text_path: str, words: int) -> dict[str, object]:
@@ -153,13 +172,6 @@ def _doc(site: Site, essay: EssayView, text_path: str, words: int) -> dict[str, 
         "words": words,
         "text": text_path,
     }
-
-
-def _shards(postings: Mapping[str, Sequence[int]]) -> Iterator[tuple[str, dict[str, list[int]]]]:
-    shards: dict[str, dict[str, list[int]]] = {}
-    for term in sorted(postings):
-        shards.setdefault(term[:2], {})[term] = list(postings[term])
-    yield from shards.items()
 
 
 def _json(value: object) -> bytes:

@@ -120,8 +120,8 @@ def find_file(files: Mapping[str, OutputFile], url_path: str) -> OutputFile | No
 
 
 def file_bytes(found: OutputFile) -> bytes | None:
-    if found.data is not None:
-        return found.data
+    if found.data is not None or found.load is not None:
+        return found.bytes()
     try:
         return Path(found.copy_from or "").read_bytes()
     except OSError:

@@ -102,3 +102,43 @@ def test_base_url_with_a_path_works_everywhere(sample_site: Path, tmp_path: Path
     assert "<loc>https://example.org/lab/essays/</loc>" in (out / "sitemap.xml").read_text()
     assert 'href="https://example.org/lab/essays/essays/evaluation/"' in (out / "feed.xml").read_text()
     assert 'href="/lab/essays/assets/style.css"' in (out / "404.html").read_text()
+
+
+# ---------------------------------------------------------------- the output manifest
+
+def _build(site: Path, out: Path, *args: str) -> str:
+    done = run_cli("build", site, "-o", out, "--as-of", "2026-11-22", *args)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_a_page_edited_in_the_output_is_put_right(sample_site: Path, tmp_path: Path) -> None:
+    """The manifest lets unchanged pages be linked unread, but only if the file is the one
+    the last build made: a hand edit (new size or time) makes the build compare bytes."""
+    out = tmp_path / "out"
+    _build(sample_site, out)
+    expected = tree_bytes(out)
+    page = out / "essays" / "evaluation" / "index.html"
+    page.write_text(page.read_text().replace("</body>", "<p>edited by hand</p></body>"))
+    said = _build(sample_site, out)
+    assert said.startswith("Built"), said
+    assert tree_bytes(out) == expected
+
+
+def test_pages_are_linked_unread_and_rebuilt_when_the_cache_entry_is_bad(sample_site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _build(sample_site, out)
+    expected = tree_bytes(out)
+    page = out / "essays" / "evaluation" / "index.html"
+    before = page.stat().st_ino
+    for entry in (sample_site / ".essaygen-cache" / "pages").rglob("*.json"):
+        entry.write_text("damaged")  # never read while the previous files are intact
+    essay = sample_site / "content" / "essays" / "ways-of-working.md"
+    os.utime(essay)  # an input touched: not "up to date", every page key unchanged
+    _build(sample_site, out)
+    assert (out / "essays" / "evaluation" / "index.html").stat().st_ino == before, "linked, not rewritten"
+    assert tree_bytes(out) == expected
+    page.unlink()  # now the page must come from the (damaged) cache: it is rendered again
+    os.utime(essay)
+    _build(sample_site, out)
+    assert tree_bytes(out) == expected
