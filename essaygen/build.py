@@ -130,7 +130,7 @@ def build(options: BuildOptions, now: datetime) -> BuildResult:
             out = options.out or root / "output"
             manifest = record.manifest_path(root, out) if cache else None
             stats = write_output(out, files, trash=cache / "trash" if cache else None, manifest=manifest)
-            keeper.finish(schedule, len(site.essays), files.count)
+            keeper.finish(schedule, len(site.essays), files.count, stats.state)
         else:
             for _ in files:  # templates and feeds are checked too
                 pass
@@ -146,7 +146,6 @@ class RecordKeeper:
     the inputs before they are read, so that an edit made during the build is noticed."""
 
     path: Path | None
-    out: Path
     options_key: str
     base: str = ""
     extras: tuple[str, ...] = ()
@@ -158,10 +157,10 @@ class RecordKeeper:
         out = (options.out or root / "output").absolute()
         key = record.options_key(options.drafts, options.search)
         if not (options.write and options.use_cache):
-            return cls(None, out, key)
+            return cls(None, key)
         path = record.record_path(root, out, key)
         record.forget(path)  # until this build has written its output, the old record is wrong
-        return cls(path, out, key, base=record.base_fingerprint(root, out, key))
+        return cls(path, key, base=record.base_fingerprint(root, out, key))
 
     def config_loaded(self, config: SiteConfig) -> None:
         if self.path is None:
@@ -171,7 +170,7 @@ class RecordKeeper:
         self.extra_digest = record.files_fingerprint(config.root, self.extras)
         self.config = config
 
-    def finish(self, schedule: Schedule, essays: int, files: int) -> None:
+    def finish(self, schedule: Schedule, essays: int, files: int, output_state: str) -> None:
         if self.path is None or self.config is None:
             return
         from essaygen.scheduling_report import release_line
@@ -179,7 +178,7 @@ class RecordKeeper:
         releases = [p.release for p in schedule.planned if p.state != DRAFT]
         earliest, latest = record.window(releases, schedule.as_of)
         record.save(self.path, record.Record(
-            record.combine(self.base, self.extra_digest), earliest, latest, record.output_state(self.out),
+            record.combine(self.base, self.extra_digest), earliest, latest, output_state,
             self.extras, self.config.timezone_name, essays, files, release_line(schedule, self.config),
         ))
 

@@ -12,6 +12,7 @@ import ctypes
 import ctypes.util
 import errno
 import filecmp
+import hashlib
 import json
 import os
 import shutil
@@ -32,6 +33,7 @@ _RENAME_EXCHANGE = 2
 class WriteStats:
     written: int
     unchanged: int
+    state: str = ""     # digest of every file's path, size, time and inode (record.output_state)
 
 
 class UnsafePath(ValueError):
@@ -133,7 +135,8 @@ def _fill(stage: Path, old: Path, files: Iterable[OutputFile], previous: dict[st
         if rel.parent not in folders:
             target.parent.mkdir(parents=True, exist_ok=True)
             folders.add(rel.parent)
-        if item.key is not None and _same_file(previous.get(str(rel)), item.key, old / rel) and _link(old / rel, target):
+        key = item.key or _content_key(item)
+        if key is not None and _same_file(previous.get(str(rel)), key, old / rel) and _link(old / rel, target):
             unchanged += 1
         else:
             if item.data is None and item.load is not None:
@@ -143,12 +146,32 @@ def _fill(stage: Path, old: Path, files: Iterable[OutputFile], previous: dict[st
             else:
                 _write(target, item)
                 written += 1
-        if item.key is not None:
-            info = target.stat()
-            made[str(rel)] = [item.key, info.st_size, info.st_mtime_ns, info.st_ino]
+        info = target.stat()
+        made[str(rel)] = [key, info.st_size, info.st_mtime_ns, info.st_ino]
         if die_after and n >= die_after:  # test hook: a build killed while writing
             os.kill(os.getpid(), signal.SIGKILL)
-    return WriteStats(written, unchanged), made
+    return WriteStats(written, unchanged, tree_state(made)), made
+
+
+def _content_key(item: OutputFile) -> str | None:
+    """What a file without a page key is made from: its bytes, or the file copied (by
+    its size, time and inode), so the previous output's file need not be read to know."""
+    if item.data is not None:
+        return "sha256:" + hashlib.sha256(item.data).hexdigest()
+    if item.copy_from is not None:
+        try:
+            info = os.stat(item.copy_from)
+        except OSError:
+            return None
+        return f"copy:{item.copy_from}:{info.st_size}:{info.st_mtime_ns}:{info.st_ino}"
+    return None
+
+
+def tree_state(made: dict[str, list[object]]) -> str:
+    """The digest record.output_state computes by walking the folder, from what was written."""
+    ordered = sorted(made.items(), key=lambda pair: pair[0].split("/"))
+    lines = "".join(f"/{rel}\x00{e[1]}\x00{e[2]}\x00{e[3]}\n" for rel, e in ordered)
+    return hashlib.sha256(lines.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def _link(previous: Path, target: Path) -> bool:
