@@ -26,7 +26,7 @@ class OutputFile:
     path: str                     # relative to the output folder, "/"-separated
     data: bytes | None = None
     copy_from: str | None = None  # absolute path of a file to copy
-    key: str | None = None        # the page cache key the bytes are made from
+    key: str | None = None        # what the bytes are made from (a page cache key); see output.py
     load: Callable[[], bytes] | None = field(default=None, compare=False, repr=False)
 
     def bytes(self) -> bytes | None:
