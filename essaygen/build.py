@@ -107,7 +107,7 @@ def build(options: BuildOptions, now: datetime) -> BuildResult:
     with build_lock(root, enabled=options.write and (root / "site.yaml").is_file()):
         keeper = RecordKeeper.start(root, options)
         loaded = load_site(root, options.memo)
-        keeper.config_loaded(loaded.config)
+        keeper.inputs_known(loaded)
         if not options.search:  # the theme then shows no search page or link either
             loaded = replace(loaded, config=_without_search(loaded.config, options.memo))
         as_of = resolve_as_of(options.as_of, loaded.config, now)
@@ -124,7 +124,10 @@ def build(options: BuildOptions, now: datetime) -> BuildResult:
         stats = None
         output = None
         if options.collect:
-            output = Collected({f.path: f for f in files})
+            kept: dict[str, OutputFile] = {}
+            for item in files:  # the first file for a path wins, as when writing
+                kept.setdefault(item.path, item)
+            output = Collected(kept)
         elif options.write:
             cache = cache_folder(root, options.use_cache)
             out = options.out or root / "output"
@@ -162,11 +165,15 @@ class RecordKeeper:
         record.forget(path)  # until this build has written its output, the old record is wrong
         return cls(path, key, base=record.base_fingerprint(root, out, key))
 
-    def config_loaded(self, config: SiteConfig) -> None:
+    def inputs_known(self, loaded: Loaded) -> None:
+        """Add the files outside the input folders the build will read: bibliographies
+        (the site's and each essay's) and a citation style given as a file."""
         if self.path is None:
             return
+        config = loaded.config
         style = (config.citation_style,) if config.citation_style.endswith(".csl") else ()
-        self.extras = (*config.bibliography, *style)
+        own = (os.path.normpath(os.path.join(os.path.dirname(e.source), b)) for e in loaded.essays for b in e.bibliography)
+        self.extras = tuple(dict.fromkeys((*config.bibliography, *style, *own)))
         self.extra_digest = record.files_fingerprint(config.root, self.extras)
         self.config = config
 

@@ -115,3 +115,14 @@ def test_a_failed_build_forgets_the_record(built: tuple[Path, Path]) -> None:
     essay.write_text(text)
     os.utime(essay, ns=(info.st_atime_ns, info.st_mtime_ns))  # the old size, time and inode: only the record is gone
     assert build(site, out, "--as-of", LAUNCH).startswith("Built")
+
+
+def test_an_essays_own_bibliography_outside_the_content_folder_is_an_input(built: tuple[Path, Path]) -> None:
+    site, out = built
+    (site / "extra.bib").write_text("@misc{recordtest,\n  title = {An uncited entry for this test},\n  year = {2020}\n}\n")
+    essay = site / "content" / "essays" / "what-is-the-q-lab.md"
+    essay.write_text(essay.read_text().replace("title:", "bibliography: ../../extra.bib\ntitle:", 1))
+    assert build(site, out, "--as-of", LAUNCH).startswith("Built")
+    assert build(site, out, "--as-of", LAUNCH).startswith("Up to date")
+    (site / "extra.bib").write_text((site / "extra.bib").read_text() + "\n")
+    assert build(site, out, "--as-of", LAUNCH).startswith("Built")
