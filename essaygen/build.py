@@ -344,6 +344,10 @@ def render_site(root: Path, loaded: Loaded, schedule: Schedule, options: BuildOp
         html, found = links(page_bodies[page.source], page.source, page_dir(page.slug))
         problems += found
         page_views.append(PageView(page.slug, page.source, page.kind, page.title, page.subtitle, page.summary, html, page.nav, page.order, page.draft))
+    if options.memo is None:
+        # Each body's HTML is resolved now: let it go (a large site's peak memory).
+        del bodies, page_bodies
+        essay_bodies = {slug: replace(body, html="") for slug, body in essay_bodies.items()}
     from essaygen.references import apply_citations
 
     images = {p.essay.slug: _cover_image(p.essay, loaded.files, problems) for p in checked}
