@@ -57,6 +57,11 @@ class BuildOptions:
     memo: Memo | None = None                # results kept between builds of one process (serve)
     collect: bool = False                   # keep the files in memory (BuildResult.output) instead of writing
 
+    @property
+    def writes_cache(self) -> bool:
+        """`check` writes nothing at all; `build` and `serve` keep what they made."""
+        return self.use_cache and (self.write or self.collect)
+
 
 @dataclass(frozen=True)
 class Collected:
@@ -325,7 +330,7 @@ def render_site(root: Path, loaded: Loaded, schedule: Schedule, options: BuildOp
     published = {p.essay.slug for p in schedule.published(options.drafts)}
     pages = [p for p in loaded.pages if not p.draft or options.drafts]
     digests = FileDigests(root)
-    cache = BodyCache(cache_folder(root, options.use_cache), digests, writable=options.write)
+    cache = BodyCache(cache_folder(root, options.use_cache), digests, writable=options.writes_cache)
     jobs = [(p.essay.body, _essay_context(root, loaded, p.essay)) for p in checked]
     jobs += [(page.body, _page_context(root, loaded, page)) for page in pages]
     bodies, rendered = render_bodies(jobs, cache, loaded.files, options.jobs, options.memo)
@@ -352,7 +357,7 @@ def render_site(root: Path, loaded: Loaded, schedule: Schedule, options: BuildOp
 
     images = {p.essay.slug: _cover_image(p.essay, loaded.files, problems) for p in checked}
     views = [_essay_view(p, essay_bodies[p.essay.slug], essay_html[p.essay.slug], images[p.essay.slug], config) for p in checked if p.essay.slug in published]
-    cited = apply_citations(root, config, checked, essay_bodies, views, options.use_cache and options.write, options.memo)
+    cited = apply_citations(root, config, checked, essay_bodies, views, options.writes_cache, options.memo)
     problems += cited.problems
     raise_if(problems)
     site = replace(assemble_site(config, schedule, cited.views, page_views, options.drafts, options.memo), references=cited.references)
@@ -458,7 +463,7 @@ def plan_files(
 
 def _environment(root: Path, theme: Theme, options: BuildOptions) -> jinja2.Environment:
     def make() -> jinja2.Environment:
-        env = make_environment(root, theme, cache_folder(root, options.use_cache and options.write))
+        env = make_environment(root, theme, cache_folder(root, options.writes_cache))
         env.globals["generator"] = f"essaygen {__version__}"
         return env
 
@@ -477,11 +482,11 @@ def _essay_pages(root: Path, loaded: Loaded, site: Site, env: jinja2.Environment
         shape = listing_shape(site, env, chrome)
         listings = None if shape is None else f"listings {memo.token('listing shape', shape)}"
         return EssayPages(None, chrome, workers, listings, reads_word_counts(env), memo)
-    save_analyses = analyses_from_cache(env, folder if options.write else None)
+    save_analyses = analyses_from_cache(env, folder if options.writes_cache else None)
     if folder is None or loaded.theme is None or not essay_pages_cacheable(env):
         return EssayPages(workers=workers)
     chrome = chrome_digest(site, theme_digest(root, loaded.theme))
-    pages = EssayPages(PageCache(folder, writable=options.write), chrome, workers, listing_digest(site, env, chrome), reads_word_counts(env))
+    pages = EssayPages(PageCache(folder, writable=options.writes_cache), chrome, workers, listing_digest(site, env, chrome), reads_word_counts(env))
     save_analyses()
     return pages
 

@@ -77,13 +77,13 @@ def apply_citations(
         # Formatting depends on every essay at once (the collection's list): remembered whole.
         inputs = (id(config), tuple(views), tuple(clusters.items()), tuple((slug, bib.items) for slug, bib in bibs.items()))
         token = memo.token("citation inputs", inputs)
-        return memo.recall(("cited", token), lambda: _checked_and_formatted(root, config, checked, clusters, bibs, views, cache))
+        return memo.recall(("cited", token), lambda: _checked_and_formatted(root, config, checked, clusters, bibs, views, cache, memo=memo))
     return _checked_and_formatted(root, config, checked, clusters, bibs, views, cache, problems)
 
 
 def _checked_and_formatted(
     root: Path, config: SiteConfig, checked: Sequence[Planned], clusters: Mapping[str, tuple[Any, ...]], bibs: Mapping[str, Bibliography],
-    views: Sequence[EssayView], cache: Path | None, problems: list[Problem] | None = None,
+    views: Sequence[EssayView], cache: Path | None, problems: list[Problem] | None = None, memo: Memo | None = None,
 ) -> Cited:
     problems = list(problems or [])
     for planned in checked:
@@ -94,7 +94,7 @@ def _checked_and_formatted(
     if problems:
         return Cited(tuple(views), problems=tuple(problems))
     assert style is not None
-    return _format(config, views, clusters, bibs, style, cache)
+    return _format(config, views, clusters, bibs, style, cache, memo)
 
 
 def _bibliographies(root: Path, config: SiteConfig, checked: Sequence[Planned], cache: Path | None) -> tuple[dict[str, Bibliography], list[Problem]]:
@@ -118,13 +118,16 @@ def _bibliographies(root: Path, config: SiteConfig, checked: Sequence[Planned], 
     return result, problems
 
 
-def _format(config: SiteConfig, views: Sequence[EssayView], clusters: Mapping[str, tuple[Any, ...]], bibs: Mapping[str, Bibliography], style: Path, cache: Path | None) -> Cited:
+def _format(
+    config: SiteConfig, views: Sequence[EssayView], clusters: Mapping[str, tuple[Any, ...]], bibs: Mapping[str, Bibliography], style: Path,
+    cache: Path | None, memo: Memo | None = None,
+) -> Cited:
     essay_items = {v.slug: _cited_items(clusters[v.slug], bibs[v.slug]) for v in views}
     own_items = {v.slug: export.essay_csl_item(**_csl_fields(config, v)) for v in views}
     essay_requests = {v.slug: CitationRequest(tuple(clusters[v.slug]), essay_items[v.slug], style, config.language) for v in views}
     own_requests = {v.slug: cite_this_request(own_items[v.slug], style, config.language) for v in views}
     everything = {key: item for v in views for key, item in ((i["id"], i) for i in essay_items[v.slug])}
-    store = JsonStore(cache / "cited" if cache else None)
+    store = _CitedStore(JsonStore(cache / "cited" if cache else None), memo)
     try:
         with Formatter(cache) as formatter:
             # An essay whose finished citations are cached sends pandoc nothing.
@@ -183,7 +186,25 @@ def _cite_essay(
     return _cited_view(view, clusters, result, own), _extras(own_item, items, result), _downloads(view, own_item)
 
 
-def _load_cited(store: JsonStore, view: EssayView, key: str) -> tuple[EssayView, EssayExtras, list[OutputFile]] | None:
+@dataclass(frozen=True)
+class _CitedStore:
+    """Finished citations on disk, and in memory too in a serve session."""
+
+    disk: JsonStore
+    memo: Memo | None
+
+    def load(self, key: str) -> Any:
+        if self.memo is None:
+            return self.disk.load(key)
+        return self.memo.recall(("cited entry", key), lambda: self.disk.load(key))
+
+    def save(self, key: str, value: Any) -> None:
+        self.disk.save(key, value)
+        if self.memo is not None:
+            self.memo.remember(("cited entry", key), value)
+
+
+def _load_cited(store: _CitedStore, view: EssayView, key: str) -> tuple[EssayView, EssayExtras, list[OutputFile]] | None:
     found = store.load(key)
     if not isinstance(found, dict):
         return None
@@ -196,7 +217,7 @@ def _load_cited(store: JsonStore, view: EssayView, key: str) -> tuple[EssayView,
     return new_view, extras, files
 
 
-def _save_cited(store: JsonStore, key: str, view: EssayView, extras: EssayExtras, files: Sequence[OutputFile]) -> None:
+def _save_cited(store: _CitedStore, key: str, view: EssayView, extras: EssayExtras, files: Sequence[OutputFile]) -> None:
     store.save(key, {
         "body": view.body_html, "references": view.references_html, "cite": view.cite_html, "keys": list(view.cited_keys),
         "meta": [list(m) for m in extras.scholar_meta], "jsonld": list(extras.jsonld_citations),

@@ -259,6 +259,23 @@ def test_no_javascript_needed_to_read(today: str, browser, request: pytest.Fixtu
 
 # ------------------------------------------------------------------- search
 
+def test_the_browser_splits_and_folds_words_as_the_index_does(today: str, today_out: Path, tab: Tab) -> None:
+    """search.js must turn a query into exactly the terms essaygen/search.py indexed."""
+    from essaygen.search import terms_of
+
+    texts = [t for p in sorted((today_out / "search" / "text").glob("*.json")) for s in json.loads(p.read_text())["sections"] for t in s[1:]]
+    texts += ["Élan CAFÉ ﬁne", "cafe\u0301s", "Ωmega жук 東京", "½ ™ ǅ x", "snake_case 2,666 people’s “peer”"]
+    page = tab.page
+    page.goto(today)
+    got = page.evaluate("""async (texts) => {
+        const m = await import(new URL('assets/search.js', location.href).href);
+        return texts.map(t => m.tokens(t).filter(w => [...w].length >= 2));
+    }""", texts)
+    assert len(texts) > 50
+    assert got == [terms_of(t) for t in texts]
+    tab.assert_clean()
+
+
 def test_search_finds_an_essay_and_reaches_it(today: str, tab: Tab) -> None:
     page = tab.page
     page.goto(today)

@@ -202,3 +202,16 @@ def test_a_remembering_rebuild_gives_exactly_what_a_cold_build_writes(sample_sit
     cold = tmp_path / "cold"
     build(BuildOptions(sample_site, out=cold, as_of="2026-11-22", search=False, use_cache=False), now)
     assert memory == tree_bytes(cold)
+
+
+def test_serve_keeps_what_it_formats_and_check_writes_nothing(sample_site: Path, tmp_path: Path) -> None:
+    from essaygen.build import check_site
+
+    now = datetime.now(timezone.utc)
+    cache = sample_site / ".essaygen-cache"
+    check_site(sample_site, "2026-11-22", now)
+    assert not cache.exists(), "check writes nothing, not even its cache"
+    build(BuildOptions(sample_site, as_of="2026-11-22", search=False, write=False, collect=True, memo=Memo()), now)
+    # A serve session's work (formatted citations, rendered bodies) serves the next build too.
+    assert list((cache / "citations").rglob("*.json")) and list((cache / "bodies").rglob("*.json"))
+    assert not (sample_site / "output").exists(), "serve writes no output"
