@@ -156,8 +156,11 @@ def forget(path: Path) -> None:
 
 
 def in_window(record: Record, as_of: datetime) -> bool:
-    earliest_ok = record.earliest is None or datetime.fromisoformat(record.earliest) <= as_of
-    latest_ok = record.latest is None or as_of < datetime.fromisoformat(record.latest)
+    try:
+        earliest_ok = record.earliest is None or datetime.fromisoformat(record.earliest) <= as_of
+        latest_ok = record.latest is None or as_of < datetime.fromisoformat(record.latest)
+    except (TypeError, ValueError):
+        return False  # a damaged record: build
     return earliest_ok and latest_ok
 
 

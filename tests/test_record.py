@@ -4,6 +4,7 @@ the options) makes a full build."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -126,3 +127,12 @@ def test_an_essays_own_bibliography_outside_the_content_folder_is_an_input(built
     assert build(site, out, "--as-of", LAUNCH).startswith("Up to date")
     (site / "extra.bib").write_text((site / "extra.bib").read_text() + "\n")
     assert build(site, out, "--as-of", LAUNCH).startswith("Built")
+
+
+def test_a_damaged_record_means_a_full_build(built: tuple[Path, Path]) -> None:
+    site, out = built
+    (entry,) = [p for p in (site / ".essaygen-cache" / "builds").glob("*.json") if not p.name.endswith(".files.json")]
+    data = json.loads(entry.read_text())
+    for damage in ({"earliest": "not a date"}, {"latest": 12}, {"zone": "Nowhere/Else"}, {"essays": "x"}):
+        entry.write_text(json.dumps({**data, **damage}))
+        assert build(site, out, "--as-of", LAUNCH).startswith("Built"), damage
