@@ -110,9 +110,9 @@ def build(options: BuildOptions, now: datetime) -> BuildResult:
     root = options.root.absolute()
     watch = Stopwatch()
     with build_lock(root, enabled=options.write and (root / "site.yaml").is_file()):
-        keeper = RecordKeeper.start(root, options)
+        keeper = record.Keeper.start(root, options.out or root / "output", options.drafts, options.search, options.write and options.use_cache)
         loaded = load_site(root, options.memo)
-        keeper.inputs_known(loaded)
+        keeper.inputs_known(loaded.config, loaded.essays)
         if not options.search:  # the theme then shows no search page or link either
             loaded = replace(loaded, config=_without_search(loaded.config, options.memo))
         as_of = resolve_as_of(options.as_of, loaded.config, now)
@@ -146,53 +146,6 @@ def build(options: BuildOptions, now: datetime) -> BuildResult:
         if options.memo is not None:
             options.memo.succeeded()
         return BuildResult(site, schedule, files.count, stats, rendered, tuple(watch.laps), output)
-
-
-@dataclass
-class RecordKeeper:
-    """Saves the record of a build that wrote output (see record.py), fingerprinting
-    the inputs before they are read, so that an edit made during the build is noticed."""
-
-    path: Path | None
-    options_key: str
-    base: str = ""
-    extras: tuple[str, ...] = ()
-    extra_digest: str = ""
-    config: SiteConfig | None = None
-
-    @classmethod
-    def start(cls, root: Path, options: BuildOptions) -> RecordKeeper:
-        out = (options.out or root / "output").absolute()
-        key = record.options_key(options.drafts, options.search)
-        if not (options.write and options.use_cache):
-            return cls(None, key)
-        path = record.record_path(root, out, key)
-        record.forget(path)  # until this build has written its output, the old record is wrong
-        return cls(path, key, base=record.base_fingerprint(root, out, key))
-
-    def inputs_known(self, loaded: Loaded) -> None:
-        """Add the files outside the input folders the build will read: bibliographies
-        (the site's and each essay's) and a citation style given as a file."""
-        if self.path is None:
-            return
-        config = loaded.config
-        style = (config.citation_style,) if config.citation_style.endswith(".csl") else ()
-        own = (os.path.normpath(os.path.join(os.path.dirname(e.source), b)) for e in loaded.essays for b in e.bibliography)
-        self.extras = tuple(dict.fromkeys((*config.bibliography, *style, *own)))
-        self.extra_digest = record.files_fingerprint(config.root, self.extras)
-        self.config = config
-
-    def finish(self, schedule: Schedule, essays: int, files: int, output_state: str) -> None:
-        if self.path is None or self.config is None:
-            return
-        from essaygen.scheduling_report import release_line
-
-        releases = [p.release for p in schedule.planned if p.state != DRAFT]
-        earliest, latest = record.window(releases, schedule.as_of)
-        record.save(self.path, record.Record(
-            record.combine(self.base, self.extra_digest), earliest, latest, output_state,
-            self.extras, self.config.timezone_name, essays, files, release_line(schedule, self.config),
-        ))
 
 
 class Counted:

@@ -18,9 +18,16 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # types only: this module must stay quick to import
+    from essaygen.config import SiteConfig
+    from essaygen.content import Essay
+    from essaygen.schedule import Schedule
 
 VERSION = 1
 PACKAGE = Path(__file__).resolve().parent
@@ -122,6 +129,52 @@ def _walk(folder: str, label: str, skip: set[str], lines: list[str]) -> None:
         lines.append(f"{name}\x00{info.st_size}\x00{info.st_mtime_ns}\x00{info.st_ino}\n")
 
 
+@dataclass
+class Keeper:
+    """Saves the record of a build that writes output, fingerprinting the inputs before
+    they are read, so that an edit made during the build is noticed by the next one."""
+
+    path: Path | None
+    base: str = ""
+    extras: tuple[str, ...] = ()
+    extra_digest: str = ""
+    config: SiteConfig | None = None
+
+    @classmethod
+    def start(cls, root: Path, out: Path, drafts: bool, search: bool, enabled: bool) -> Keeper:
+        if not enabled:
+            return cls(None)
+        out = out.absolute()
+        key = options_key(drafts, search)
+        path = record_path(root, out, key)
+        forget(path)  # until this build has written its output, the old record is wrong
+        return cls(path, base=base_fingerprint(root, out, key))
+
+    def inputs_known(self, config: SiteConfig, essays: Sequence[Essay]) -> None:
+        """Add the files outside the input folders the build will read: bibliographies
+        (the site's and each essay's) and a citation style given as a file."""
+        if self.path is None:
+            return
+        style = (config.citation_style,) if config.citation_style.endswith(".csl") else ()
+        own = (os.path.normpath(os.path.join(os.path.dirname(e.source), b)) for e in essays for b in e.bibliography)
+        self.extras = tuple(dict.fromkeys((*config.bibliography, *style, *own)))
+        self.extra_digest = files_fingerprint(config.root, self.extras)
+        self.config = config
+
+    def finish(self, schedule: Schedule, essays: int, files: int, output_state: str) -> None:
+        if self.path is None or self.config is None:
+            return
+        from essaygen.schedule import DRAFT
+        from essaygen.scheduling_report import release_line
+
+        releases = [p.release for p in schedule.planned if p.state != DRAFT]
+        earliest, latest = window(releases, schedule.as_of)
+        save(self.path, Record(
+            combine(self.base, self.extra_digest), earliest, latest, output_state,
+            self.extras, self.config.timezone_name, essays, files, release_line(schedule, self.config),
+        ))
+
+
 def load(path: Path) -> Record | None:
     try:
         data = json.loads(path.read_text("utf-8"))
@@ -207,4 +260,4 @@ def _interrupted(out: Path) -> bool:
         return True
 
 
-__all__ = ["Record", "record_path", "manifest_path", "fingerprint", "base_fingerprint", "files_fingerprint", "combine", "output_state", "load", "save", "forget", "in_window", "window", "options_key", "up_to_date"]
+__all__ = ["Keeper", "Record", "record_path", "manifest_path", "fingerprint", "base_fingerprint", "files_fingerprint", "combine", "output_state", "load", "save", "forget", "in_window", "window", "options_key", "up_to_date"]
