@@ -297,8 +297,11 @@ def test_many_requests_are_shared_between_pandoc_processes_in_order(bib: Bibliog
     assert results == expected, "results come back in the order of the requests"
 
 
-def test_split_keeps_order_and_sizes() -> None:
-    from essaygen.citations.engine import _split
+def test_split_deals_requests_in_turn_and_merge_restores_their_order() -> None:
+    from essaygen.citations.engine import _merge, _split
 
-    assert _split([{"n": i} for i in range(5)], 2) == [[{"n": 0}, {"n": 1}, {"n": 2}], [{"n": 3}, {"n": 4}]]
+    payloads = [{"n": i} for i in range(7)]
+    assert _split(payloads, 2) == [[{"n": 0}, {"n": 2}, {"n": 4}, {"n": 6}], [{"n": 1}, {"n": 3}, {"n": 5}]]
+    for parts in (1, 2, 3, 4):
+        assert _merge(_split(payloads, parts)) == payloads
     assert _split([{"n": 0}], 1) == [[{"n": 0}]]

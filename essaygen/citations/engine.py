@@ -325,7 +325,7 @@ class Formatter:
             return self._workers[0].ask(chunks[0])
         with ThreadPoolExecutor(len(chunks)) as pool:  # each thread waits on its own pipe
             answers = list(pool.map(lambda pair: pair[0].ask(pair[1]), zip(self._workers, chunks)))
-        return [result for answer in answers for result in answer]
+        return _merge(answers)
 
     @property
     def started(self) -> int:
@@ -337,11 +337,14 @@ def _processes_for(requests: int) -> int:
 
 
 def _split(payloads: list[dict], parts: int) -> list[list[dict]]:
-    """Contiguous, nearly equal parts (results are joined back in order)."""
-    size, extra = divmod(len(payloads), parts)
-    chunks, start = [], 0
-    for i in range(parts):
-        end = start + size + (1 if i < extra else 0)
-        chunks.append(payloads[start:end])
-        start = end
-    return chunks
+    """Dealt out in turn, so that each process gets a share of every kind of request
+    (essays with many citations come first, one-item "cite this" requests after)."""
+    return [payloads[i::parts] for i in range(parts)]
+
+
+def _merge(answers: list[list]) -> list:
+    """The results of _split's parts, back in the order of the requests."""
+    merged: list = [None] * sum(len(a) for a in answers)
+    for i, answer in enumerate(answers):
+        merged[i :: len(answers)] = answer
+    return merged
