@@ -473,9 +473,21 @@ def pandoc_citeproc(res: Results, n: int, tools: Tools, site: Path, repeats: int
             log(f"[{r + 1}/{repeats}] pandoc {mode}", run)
 
 
+def settle(timeout: float = 120.0) -> None:
+    """Wait until earlier builds' previous outputs are deleted: essaygen removes them in
+    a background process (.essaygen-cache/trash/), which would compete with what is
+    measured next."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not any(any(t.iterdir()) for t in WORK.glob("n*/essaygen/.essaygen-cache/trash") if t.is_dir()):
+            return
+        time.sleep(0.5)
+
+
 def serve_latency(res: Results, n: int, tools: Tools, as_of: str, trials: int) -> None:
     """Save one essay; time until /__livereload emits `event: reload`."""
     print(f"serve save-to-reload, N={n}", flush=True)
+    settle()
     site = ensure_corpus(n, False, corpus.ALL_TARGETS) / "essaygen"
     cmd = [tools.essaygen_python, "-m", "essaygen", "serve", str(site), "--port", "0"]
     if as_of:
