@@ -45,14 +45,20 @@ class Memo:
 
     def recall(self, key: Hashable, make: Callable[[], T]) -> T:
         """The value made for `key` before, else `make()` (remembered)."""
+        found = self.find(key)
+        if found is None and key not in self._now:
+            found = make()
+            self._now[key] = found
+        return found  # type: ignore[no-any-return]
+
+    def find(self, key: Hashable) -> Any | None:
+        """The value remembered for `key`, or None (nothing is stored for a miss)."""
         if key in self._now:
-            return self._now[key]  # type: ignore[no-any-return]
+            return self._now[key]
         if key in self._before:
-            value = self._before.pop(key)
-        else:
-            value = make()
-        self._now[key] = value
-        return value  # type: ignore[no-any-return]
+            self._now[key] = self._before.pop(key)
+            return self._now[key]
+        return None
 
     def remember(self, key: Hashable, value: Any) -> None:
         self._now[key] = value

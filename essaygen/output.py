@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from essaygen.pages import OutputFile
+from essaygen.record import state_line
 
 STAGE_PREFIX = ".essaygen-stage-"
 _RENAME_EXCHANGE = 2
@@ -170,7 +171,7 @@ def _content_key(item: OutputFile) -> str | None:
 def tree_state(made: dict[str, list[object]]) -> str:
     """The digest record.output_state computes by walking the folder, from what was written."""
     ordered = sorted(made.items(), key=lambda pair: pair[0].split("/"))
-    lines = "".join(f"/{rel}\x00{e[1]}\x00{e[2]}\x00{e[3]}\n" for rel, e in ordered)
+    lines = "".join(state_line(f"/{rel}", e[1], e[2], e[3]) for rel, e in ordered)  # type: ignore[arg-type]
     return hashlib.sha256(lines.encode("utf-8", "surrogateescape")).hexdigest()
 
 

@@ -150,7 +150,7 @@ def render_essay_pages(site: Site, env: jinja2.Environment, extras: dict[str, Es
         for i, essay in enumerate(site.essays):
             shown = series_shown(essay, series_of.get(essay.series or ""), how.part_words, listed)
             keys[i] = ("essay page", how.chrome, essay, shown, extras.get(essay.slug))
-            pages[i] = how.memo.recall(keys[i], lambda: None)
+            pages[i] = how.memo.find(keys[i])
     elif how.cache is not None:
         from essaygen.pagecache import essay_page_key
 

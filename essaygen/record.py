@@ -94,10 +94,15 @@ def output_state(out: Path) -> str:
     return digest.hexdigest()
 
 
+def state_line(name: str, size: int, mtime_ns: int, ino: int) -> str:
+    """One file in a fingerprint or an output state (output.tree_state makes the same)."""
+    return f"{name}\x00{size}\x00{mtime_ns}\x00{ino}\n"
+
+
 def _add_file(digest: hashlib._Hash, path: Path, name: str) -> None:
     try:
         info = path.stat()
-        digest.update(f"{name}\x00{info.st_size}\x00{info.st_mtime_ns}\x00{info.st_ino}\n".encode())
+        digest.update(state_line(name, info.st_size, info.st_mtime_ns, info.st_ino).encode("utf-8", "surrogateescape"))
     except OSError:
         digest.update(f"{name}\x00missing\n".encode())
 
@@ -126,7 +131,7 @@ def _walk(folder: str, label: str, skip: set[str], lines: list[str]) -> None:
         except OSError:
             lines.append(f"{name}\x00missing\n")
             continue
-        lines.append(f"{name}\x00{info.st_size}\x00{info.st_mtime_ns}\x00{info.st_ino}\n")
+        lines.append(state_line(name, info.st_size, info.st_mtime_ns, info.st_ino))
 
 
 @dataclass
@@ -260,4 +265,4 @@ def _interrupted(out: Path) -> bool:
         return True
 
 
-__all__ = ["Keeper", "Record", "record_path", "manifest_path", "fingerprint", "base_fingerprint", "files_fingerprint", "combine", "output_state", "load", "save", "forget", "in_window", "window", "options_key", "up_to_date"]
+__all__ = ["Keeper", "Record", "state_line", "record_path", "manifest_path", "fingerprint", "base_fingerprint", "files_fingerprint", "combine", "output_state", "load", "save", "forget", "in_window", "window", "options_key", "up_to_date"]

@@ -61,7 +61,7 @@ def _render_remembered(
     files_token = memo.token("content files", files)
     found: list[RenderedBody | None] = []
     for body, ctx in jobs:
-        known = memo.recall(("body", body, ctx, files_token), lambda: None)
+        known = memo.find(("body", body, ctx, files_token))
         fresh = known is not None and all(cache.digests(path) == digest for path, digest in known[1])
         found.append(known[0] if fresh else None)
     missing = [i for i, body in enumerate(found) if body is None]
