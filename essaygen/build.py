@@ -1,6 +1,6 @@
 """A build: the pipeline from the site folder to the output folder.
 
-    load_config -> read_sources -> parse_* -> plan_schedule -> render bodies
+    load_config -> find_sources -> read and parse_* -> plan_schedule -> render bodies
     -> resolve links -> citations -> assemble_site -> plan files -> write_output
 
 `now` is passed in (`as_of`), never read by a stage. Every stage collects its
@@ -20,23 +20,24 @@ from pathlib import Path
 import jinja2
 
 from essaygen import __version__, record
-from essaygen.cache import BodyCache, FileDigests, cache_folder
+from essaygen.cache import BodyCache, FileDigests, cache_folder, stored_search
 from essaygen.clock import BadDate, parse_as_of
-from essaygen.config import SiteConfig, load_config
-from essaygen.content import Essay, Page, Source, parse_essay, parse_page, read_sources, slugify
+from essaygen.config import SiteConfig
+from essaygen.content import Essay, Page, body_digest
+from essaygen.loading import Loaded, load_site
 from essaygen.lock import build_lock
-from essaygen.markdown import LinkTarget, RenderContext, RenderedBody, published_path, resolve_links
+from essaygen.markdown import LinkTarget, RenderContext, RenderedBody, body_key, link_tags, published_path, resolve_links
 from essaygen.mdrules import resolve_local
 from essaygen.memo import Memo
 from essaygen.output import WriteStats, write_output
 from essaygen.pages import EssayExtras, EssayPages, OutputFile, plan_pages
 from essaygen.pagecache import PageCache, analyses_from_cache, chrome_digest, essay_pages_cacheable, listing_digest, listing_shape, reads_word_counts
 from essaygen.problems import Problem, SiteError, UsageError, raise_if
-from essaygen.render_pool import render_bodies
+from essaygen.render_pool import BodyJob, is_slim, render_bodies, slimmed
 from essaygen.schedule import DRAFT, Planned, Schedule, plan_schedule
-from essaygen.search import SearchBody, plan_search
-from essaygen.site import EssayView, PageView, Site, assemble_site, make_tags
-from essaygen.themes import Theme, find_theme, make_environment, theme_digest
+from essaygen.search import SearchBody, SearchSource, plan_search
+from essaygen.site import BodyGone, EssayView, PageView, Site, StoredBody, assemble_site, make_tags
+from essaygen.themes import Theme, make_environment, theme_digest
 from essaygen.urls import essay_dir, page_dir
 
 
@@ -81,18 +82,6 @@ class BuildResult:
     output: Collected | None = None         # with BuildOptions.collect
 
 
-@dataclass(frozen=True)
-class Loaded:
-    config: SiteConfig
-    theme: Theme | None
-    essays: tuple[Essay, ...]
-    pages: tuple[Page, ...]
-    files: frozenset[str]
-    sources: frozenset[str]              # every Markdown source read, parsed or not
-    broken_slugs: frozenset[str]         # slugs (from file names) of essays that did not parse
-    problems: tuple[Problem, ...]        # carried on, so one build reports every stage's problems
-
-
 class Stopwatch:
     """Seconds spent per stage, for `build --timings` and the benchmarks."""
 
@@ -111,7 +100,8 @@ def build(options: BuildOptions, now: datetime) -> BuildResult:
     watch = Stopwatch()
     with build_lock(root, enabled=options.write and (root / "site.yaml").is_file()):
         keeper = record.Keeper.start(root, options.out or root / "output", options.drafts, options.search, options.write and options.use_cache)
-        loaded = load_site(root, options.memo)
+        streaming = streams(options)
+        loaded = load_site(root, options.memo, keep_bodies=not streaming, parse_cache=cache_folder(root) if streaming else None)
         keeper.inputs_known(loaded.config, loaded.essays)
         if not options.search:  # the theme then shows no search page or link either
             loaded = replace(loaded, config=_without_search(loaded.config, options.memo))
@@ -137,7 +127,8 @@ def build(options: BuildOptions, now: datetime) -> BuildResult:
             cache = cache_folder(root, options.use_cache)
             out = options.out or root / "output"
             manifest = record.manifest_path(root, out) if cache else None
-            stats = write_output(out, files, trash=cache / "trash" if cache else None, manifest=manifest)
+            spare = record.spare_path(root, out) if cache else None
+            stats = write_output(out, files, trash=cache / "trash" if cache else None, manifest=manifest, spare=spare)
             keeper.finish(schedule, len(site.essays), files.count, stats.state)
         else:
             for _ in files:  # templates and feeds are checked too
@@ -170,22 +161,6 @@ def resolve_as_of(value: str | datetime | None, config: SiteConfig, now: datetim
         raise UsageError(f"--as-of: {exc}") from exc
 
 
-def load_site(root: Path, memo: Memo | None = None) -> Loaded:
-    """Read and parse everything. Only a broken site.yaml stops here: every other
-    problem is carried on, so later stages can report theirs in the same build."""
-    config, problems = _load_config(root, memo)
-    raise_if(problems)
-    assert config is not None
-    theme, theme_problems = find_theme(root, config.theme)
-    sources, problems = read_sources(root, memo)
-    problems += theme_problems
-    essays, pages = _parse_all(sources, config, problems, memo)
-    problems += duplicate_slugs(essays, pages)
-    parsed = {e.source for e in essays}
-    broken = frozenset(slugify(Path(s.bundle or s.path).stem) for s in sources if s.kind == "essay" and s.path not in parsed)
-    return Loaded(config, theme, tuple(essays), tuple(pages), content_files(root), frozenset(s.path for s in sources), broken, tuple(problems))
-
-
 def _without_search(config: SiteConfig, memo: Memo | None) -> SiteConfig:
     if memo is None:
         return replace(config, search=False)
@@ -193,90 +168,9 @@ def _without_search(config: SiteConfig, memo: Memo | None) -> SiteConfig:
     return memo.recall(("config without search", id(config)), lambda: replace(config, search=False))
 
 
-def _load_config(root: Path, memo: Memo | None) -> tuple[SiteConfig | None, list[Problem]]:
-    if memo is None:
-        return load_config(root)
-    try:
-        text = (root / "site.yaml").read_bytes()
-    except OSError:
-        return load_config(root)
-    return memo.recall(("config", str(root), text), lambda: load_config(root))
+# ---------------------------------------------------------------- rendering# ---------------------------------------------------------------- rendering
 
-
-def _parse_all(sources: Sequence[Source], config: SiteConfig, problems: list[Problem], memo: Memo | None = None) -> tuple[list[Essay], list[Page]]:
-    essays: list[Essay] = []
-    pages: list[Page] = []
-    for source in sources:
-        if memo is None:
-            item, found = _parse_one(source, config)
-        else:  # the memo keeps one config object while site.yaml is unchanged
-            item, found = memo.recall(("parse", id(config), source), lambda: _parse_one(source, config))
-        if isinstance(item, Essay):
-            essays.append(item)
-        elif item is not None:
-            pages.append(item)
-        problems += found
-    return essays, pages
-
-
-def _parse_one(source: Source, config: SiteConfig) -> tuple[Essay | Page | None, list[Problem]]:
-    if source.kind == "essay":
-        return parse_essay(source, config)
-    return parse_page(source)
-
-
-def duplicate_slugs(essays: Sequence[Essay], pages: Sequence[Page]) -> list[Problem]:
-    problems = []
-    for group in (essays, pages):
-        first: dict[str, Essay | Page] = {}
-        for item in group:
-            if item.slug in first:
-                problems.append(_duplicate(first[item.slug], item))
-            else:
-                first[item.slug] = item
-    return problems
-
-
-def _duplicate(first: Essay | Page, second: Essay | Page) -> Problem:
-    """Point at the `slug:` line that caused the clash, else at the second file."""
-    here, other = second, first
-    if not _explicit_slug(second) and _explicit_slug(first):
-        here, other = first, second
-    line, col = here.doc.where(("slug",)) if _explicit_slug(here) else (1, 1)  # type: ignore[union-attr]
-    how = "" if _explicit_slug(here) else f" (made from the file name '{Path(here.source).stem}')"
-    return Problem(here.source, line, col, f"slug '{here.slug}'{how} is also used by {other.source} — give one of them another `slug:`")
-
-
-def _explicit_slug(item: Essay | Page) -> bool:
-    doc = getattr(item, "doc", None)
-    return doc is not None and ("slug",) in doc.key_marks
-
-
-def content_files(root: Path) -> frozenset[str]:
-    """Every file under content/ (relative to the root), symlinks out of the site excluded."""
-    found: set[str] = set()
-    _content_files(str(root / "content"), "content/", os.path.realpath(root) + os.sep, found)
-    return frozenset(found)
-
-
-def _content_files(folder: str, prefix: str, real_root: str, found: set[str]) -> None:
-    try:
-        entries = list(os.scandir(folder))
-    except OSError:
-        return
-    for entry in entries:
-        if entry.is_symlink() and not os.path.realpath(entry.path).startswith(real_root):
-            continue
-        if entry.is_dir():  # a linked folder is not followed (as os.walk does not)
-            if not entry.is_symlink():
-                _content_files(entry.path, prefix + entry.name + "/", real_root, found)
-        else:
-            found.add(prefix + entry.name)
-
-
-# ---------------------------------------------------------------- rendering
-
-def render_site(root: Path, loaded: Loaded, schedule: Schedule, options: BuildOptions) -> tuple[Site, dict[str, EssayExtras], int, list[OutputFile], dict[str, SearchBody]]:
+def render_site(root: Path, loaded: Loaded, schedule: Schedule, options: BuildOptions) -> tuple[Site, dict[str, EssayExtras], int, list[OutputFile], dict[str, SearchSource]]:
     config = loaded.config
     # Embargoed essays are rendered to *check* them (links, citations), never published.
     checked = [p for p in schedule.planned if p.state != DRAFT or options.drafts]
@@ -284,19 +178,16 @@ def render_site(root: Path, loaded: Loaded, schedule: Schedule, options: BuildOp
     pages = [p for p in loaded.pages if not p.draft or options.drafts]
     digests = FileDigests(root)
     cache = BodyCache(cache_folder(root, options.use_cache), digests, writable=options.writes_cache)
-    jobs = [(p.essay.body, _essay_context(root, loaded, p.essay)) for p in checked]
-    jobs += [(page.body, _page_context(root, loaded, page)) for page in pages]
+    slim = streams(options)
+    jobs = [BodyJob(_essay_context(root, loaded, p.essay), p.essay.body_digest, p.essay.body or None, slim) for p in checked]
+    jobs += [BodyJob(_page_context(root, loaded, page), body_digest(page.body), page.body) for page in pages]
     bodies, rendered = render_bodies(jobs, cache, loaded.files, options.jobs, options.memo)
     essay_bodies = dict(zip((p.essay.slug for p in checked), bodies[: len(checked)]))
     page_bodies = dict(zip((p.source for p in pages), bodies[len(checked) :]))
     targets = _link_targets(checked, pages, published, essay_bodies, page_bodies, loaded.sources)
     problems: list[Problem] = [*loaded.problems, *(p for body in bodies for p in body.problems)]
-    essay_html = {}
     links = _link_resolver(targets, options.memo)
-    for planned in checked:
-        html, found = links(essay_bodies[planned.essay.slug], planned.essay.source, essay_dir(planned.essay.slug))
-        essay_html[planned.essay.slug] = html
-        problems += found
+    essay_html = {p.essay.slug: _linked(p.essay, essay_bodies[p.essay.slug], cache.file(body_key(job.digest, job.ctx)), targets, links, problems) for p, job in zip(checked, jobs)}
     page_views = []
     for page in pages:
         html, found = links(page_bodies[page.source], page.source, page_dir(page.slug))
@@ -305,7 +196,10 @@ def render_site(root: Path, loaded: Loaded, schedule: Schedule, options: BuildOp
     if options.memo is None:
         # Each body's HTML is resolved now: let it go (a large site's peak memory).
         del bodies, page_bodies
-        essay_bodies = {slug: replace(body, html="") for slug, body in essay_bodies.items()}
+        searchable = {p.essay.slug: _search_source(essay_bodies[p.essay.slug], cache.file(body_key(job.digest, job.ctx))) for p, job in zip(checked, jobs)}
+        essay_bodies = {slug: slimmed(body) for slug, body in essay_bodies.items()}
+    else:
+        searchable = {slug: _search_source(body, None) for slug, body in essay_bodies.items()}
     from essaygen.references import apply_citations
 
     images = {p.essay.slug: _cover_image(p.essay, loaded.files, problems) for p in checked}
@@ -314,8 +208,49 @@ def render_site(root: Path, loaded: Loaded, schedule: Schedule, options: BuildOp
     problems += cited.problems
     raise_if(problems)
     site = replace(assemble_site(config, schedule, cited.views, page_views, options.drafts, options.memo), references=cited.references)
-    # Only what the search index needs goes on: the rendered bodies can be freed (memory).
-    return site, cited.extras, rendered, cited.files(site), {slug: body.search for slug, body in essay_bodies.items()}
+    return site, cited.extras, rendered, cited.files(site), searchable
+
+
+def _linked(
+    essay: Essay, body: RenderedBody, file: str | None, targets: dict[str, LinkTarget],
+    links: Callable[[RenderedBody, str, str], tuple[str, list[Problem]]], problems: list[Problem],
+) -> tuple[str, StoredBody | None]:
+    """An essay's HTML with its links resolved, or (streaming) its cache file and link tags."""
+    folder = essay_dir(essay.slug)
+    if is_slim(body) and file is not None:  # its HTML stays in the cache until its page is made
+        tags, found = link_tags(body.links, essay.source, folder, targets)
+        problems += found
+        return "", StoredBody(file, tags)
+    html, found = links(body, essay.source, folder)
+    problems += found
+    return html, None
+
+
+def streams(options: BuildOptions) -> bool:
+    """Whether bodies stay in the cache, read when their pages are made (build), or
+    are held in memory (serve, whose memo keeps them anyway; check and --no-cache,
+    which have no cache to leave them in)."""
+    return options.memo is None and options.writes_cache
+
+
+def _search_source(body: RenderedBody, file: str | None) -> SearchSource:
+    """How the search index gets a body's text and terms: from memory, or from its cache file."""
+    if not is_slim(body) or file is None:
+        search = body.search
+        return SearchSource(search.words, None, lambda: search)
+
+    def load() -> SearchBody:
+        found = stored_search(file)
+        if found is None:
+            raise BodyGone(file)
+        return found
+
+    return SearchSource(body.search.words, file, load)
+
+
+def _stored_terms(file: str) -> str | None:
+    found = stored_search(file)
+    return None if found is None else found.terms
 
 
 def _link_resolver(targets: dict[str, LinkTarget], memo: Memo | None) -> Callable[[RenderedBody, str, str], tuple[str, list[Problem]]]:
@@ -357,7 +292,7 @@ def _cover_image(essay: Essay, files: frozenset[str], problems: list[Problem]) -
     return published
 
 
-def _essay_view(planned: Planned, body: RenderedBody, html: str, image: str | None, config: SiteConfig) -> EssayView:
+def _essay_view(planned: Planned, body: RenderedBody, html: tuple[str, StoredBody | None], image: str | None, config: SiteConfig) -> EssayView:
     essay = planned.essay
     series = config.series.get(planned.series) if planned.series else None
     return EssayView(
@@ -377,7 +312,8 @@ def _essay_view(planned: Planned, body: RenderedBody, html: str, image: str | No
         total=planned.total,
         words=body.words,
         headings=body.headings,
-        body_html=html,
+        held_html=html[0],
+        stored=html[1],
         image=image,
         image_alt=essay.image_alt,
         feed_id=essay.feed_id,
@@ -389,21 +325,23 @@ def _essay_view(planned: Planned, body: RenderedBody, html: str, image: str | No
 
 def plan_files(
     root: Path, loaded: Loaded, site: Site, extras: dict[str, EssayExtras], extra_files: Sequence[OutputFile],
-    searchable: Mapping[str, SearchBody], options: BuildOptions,
+    searchable: Mapping[str, SearchSource], options: BuildOptions,
 ) -> Iterator[OutputFile]:
     assert loaded.theme is not None  # a missing theme is a problem reported before this stage
     # The search index first: then every essay's text and terms can be freed before
     # the pages are rendered (the peak of a large build's memory).
     if site.config.search:
-        yield from (OutputFile(path, data) for path, data in plan_search(site, searchable))
+        cache = cache_folder(root, options.writes_cache and streams(options))
+        yield from plan_search(site, searchable, cache / "search" / "postings.pickle" if cache else None, _stored_terms)
     del searchable
     env = _environment(root, loaded.theme, options)
-    yield from plan_pages(site, env, extras, _essay_pages(root, loaded, site, env, options))
+    essay_pages = _essay_pages(root, loaded, site, env, options)
+    yield from plan_pages(site, env, extras, essay_pages)
     yield from extra_files
     from essaygen.feeds import plan_feeds
     from essaygen.discovery import plan_discovery
 
-    yield from plan_feeds(site, options.memo)
+    yield from plan_feeds(site, options.memo, essay_pages.cache)
     yield from plan_discovery(site)
     yield from _copies(loaded.theme.static, "assets/", within=loaded.theme.folder)
     yield from _copies(root / "content" / "media", "media/", within=root)

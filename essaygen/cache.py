@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 import tempfile
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -66,48 +66,118 @@ class JsonStore:
     def save(self, key: str, value: Any) -> None:
         if self.folder is None or not self.writable:
             return
-        payload = json.dumps(value, ensure_ascii=False, sort_keys=True)
-        folder = self.folder / key[:2]
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(_checksum(payload) + "\n" + payload)  # the payload is one line of JSON
-            os.replace(tmp, folder / f"{key}.json")
-        except OSError:
-            pass  # a cache that cannot be written only costs time
+        payload = json.dumps(value, ensure_ascii=False, sort_keys=True)  # one line of JSON
+        _write_atomically(self.folder / key[:2] / f"{key}.json", _checksum(payload) + "\n" + payload)
 
 
 def _checksum(payload: str) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+META, HTML, TEXT, TERMS = range(4)
+
+
 class BodyCache:
+    """Rendered bodies, one file each: a line of checksums, then one line each of the
+    body's metadata, HTML, search text and search terms, so that a build can load
+    what it needs (a large site's metadata first, each HTML only when its page is
+    written), parsing and checking nothing else."""
+
     def __init__(self, folder: Path | None, digests: FileDigests, writable: bool = True) -> None:
-        self.store = JsonStore(folder / "bodies" if folder else None, writable)
+        self.folder = str(folder / "bodies") if folder else None
+        self.writable = writable
         self.digests = digests
 
+    def file(self, key: str) -> str | None:
+        return None if self.folder is None else f"{self.folder}/{key[:2]}/{key}.body"
+
     def get(self, key: str) -> RenderedBody | None:
-        data = self.store.load(key)
-        if not isinstance(data, dict):
+        """The whole body, or None when absent, damaged, or made from other data files."""
+        lines = _body_lines(self.file(key), (META, HTML, TEXT, TERMS))
+        meta = self._meta(lines)
+        if meta is None or lines is None:
             return None
         try:
+            return replace(meta, html=json.loads(lines[HTML]), search=SearchBody(json.loads(lines[TEXT]), lines[TERMS], meta.search.words))
+        except (ValueError, TypeError):
+            return None
+
+    def get_meta(self, key: str) -> RenderedBody | None:
+        """The body without its HTML and search text and terms (`search.words` is kept).
+        Every line is checked now: the rest is read later, and must not fail then."""
+        return self._meta(_body_lines(self.file(key), (META, HTML, TEXT, TERMS)))
+
+    def _meta(self, lines: list[str] | None) -> RenderedBody | None:
+        if lines is None:
+            return None
+        try:
+            data = json.loads(lines[META])
             if any(self.digests(path) != digest for path, digest in data["deps"].items()):
                 return None
             return _body_from(data)
         except (KeyError, TypeError, ValueError):
             return None
 
-    def put(self, key: str, body: RenderedBody) -> None:
-        data = asdict(body)
-        data["deps"] = {path: self.digests(path) for path in body.deps}
-        data["anchors"] = sorted(body.anchors)
-        self.store.save(key, data)
+    def put(self, key: str, body: RenderedBody) -> bool:
+        """Whether the body was stored."""
+        path = self.file(key)
+        if path is None or not self.writable:
+            return False
+        meta = asdict(replace(body, html="", search=SearchBody("", "", body.search.words)))
+        meta["deps"] = {dep: self.digests(dep) for dep in body.deps}
+        meta["anchors"] = sorted(body.anchors)
+        # JSON escapes newlines, and terms are words and numbers: one line each.
+        lines = [json.dumps(meta, ensure_ascii=False, sort_keys=True), json.dumps(body.html, ensure_ascii=False), json.dumps(body.search.text, ensure_ascii=False), body.search.terms]
+        return _write_atomically(Path(path), " ".join(map(_checksum, lines)) + "\n" + "\n".join(lines))
+
+
+def stored_html(file: str) -> str | None:
+    """The HTML of a stored body, or None when its file is gone or damaged."""
+    lines = _body_lines(file, (HTML,))
+    try:
+        return None if lines is None else str(json.loads(lines[HTML]))
+    except ValueError:
+        return None
+
+
+def stored_search(file: str) -> SearchBody | None:
+    lines = _body_lines(file, (META, TEXT, TERMS))
+    try:
+        return None if lines is None else SearchBody(json.loads(lines[TEXT]), lines[TERMS], int(json.loads(lines[META])["search"]["words"]))
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _body_lines(file: str | None, checked: tuple[int, ...]) -> list[str] | None:
+    """The four lines of a body file, the `checked` ones verified against their checksums."""
+    if file is None:
+        return None
+    try:
+        with open(file, encoding="utf-8") as handle:
+            sums = handle.readline().split()
+            lines = handle.read().split("\n")
+    except (OSError, UnicodeDecodeError):
+        return None
+    if len(sums) != 4 or len(lines) != 4 or any(sums[i] != _checksum(lines[i]) for i in checked):
+        return None
+    return lines
+
+
+def _write_atomically(path: Path, text: str) -> bool:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+        return True
+    except OSError:
+        return False  # a cache that cannot be written only costs time
 
 
 def _body_from(data: dict[str, Any]) -> RenderedBody:
     return RenderedBody(
-        html=data["html"],
+        html="",
         headings=tuple((int(h[0]), str(h[1]), str(h[2])) for h in data["headings"]),
         words=int(data["words"]),
         citations=tuple(_cluster_from(c) for c in data["citations"]),
@@ -115,7 +185,7 @@ def _body_from(data: dict[str, Any]) -> RenderedBody:
         anchors=frozenset(data["anchors"]),
         deps=tuple(sorted(data["deps"])),
         problems=tuple(Problem(**p) for p in data["problems"]),
-        search=SearchBody(str(data["search"]["text"]), str(data["search"]["terms"]), int(data["search"]["words"])),
+        search=SearchBody("", "", int(data["search"]["words"])),
     )
 
 

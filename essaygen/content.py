@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import unicodedata
@@ -87,10 +88,11 @@ class Essay:
     image_alt: str | None
     feed_id: str | None
     bibliography: tuple[str, ...]
-    body: str
+    body: str                  # "" once rendered by a build that streams (build.py)
     line_offset: int           # file lines before the body
     bundle: str | None
     doc: YamlDoc
+    body_digest: str = ""      # sha256 of the body
 
     @property
     def last_modified(self) -> datetime | None:
@@ -125,11 +127,32 @@ def is_safe_slug(slug: str) -> bool:
 
 # ---------------------------------------------------------------- reading (I/O)
 
+@dataclass(frozen=True)
+class SourceFile:
+    """A Markdown file found in the site, not read yet."""
+
+    path: str                 # relative to the site root, with "/" separators
+    kind: str                 # "essay" | "page" | "home"
+    bundle: str | None = None
+
+
 def read_sources(root: Path, memo: Any = None) -> tuple[list[Source], list[Problem]]:
-    """Every Markdown source of the site, in a stable order. With a memo (serve), a
-    file whose size, modification time and inode are unchanged is not read again."""
+    """Every Markdown source of the site, in a stable order."""
+    found, problems = find_sources(root)
+    sources = []
+    for item in found:
+        source, problem = read_source(root, item, memo)
+        if problem:
+            problems.append(problem)
+        elif source:
+            sources.append(source)
+    return sources, problems
+
+
+def find_sources(root: Path) -> tuple[list[SourceFile], list[Problem]]:
+    """Every Markdown file of the site, in a stable order, with problems of layout."""
     content = root / "content"
-    found: list[tuple[str, str, str | None]] = []
+    found: list[SourceFile] = []
     problems: list[Problem] = []
     real_root = os.path.realpath(root) + os.sep
     for entry in _scan(content / "essays"):
@@ -139,27 +162,44 @@ def read_sources(root: Path, memo: Any = None) -> tuple[list[Source], list[Probl
         elif entry.is_dir():
             index = Path(entry.path) / "index.md"
             if index.is_file():
-                found.append((rel + "/index.md", "essay", rel))
+                found.append(SourceFile(rel + "/index.md", "essay", rel))
             elif any(Path(entry.path).glob("*.md")):
                 problems.append(Problem(rel, 1, 1, "an essay folder needs an index.md — rename the essay's Markdown file to index.md"))
         elif entry.name.endswith(".md"):
-            found.append((rel, "essay", None))
+            found.append(SourceFile(rel, "essay"))
     for entry in _sorted_entries(content / "pages"):
         if entry.suffix == ".md" and entry.is_file():
-            found.append((_rel(root, entry), "page", None))
+            found.append(SourceFile(_rel(root, entry), "page"))
     media = content / "media"
     if _escapes(root, media):
         problems.append(Problem("content/media", 1, 1, "content/media is a link to a folder outside the site — copy the files into the site instead"))
     if (content / "index.md").is_file():
-        found.append(("content/index.md", "home", None))
-    sources = []
-    for rel, kind, bundle in found:
-        source, problem = _read_source(root, rel, kind, bundle) if memo is None else _recall_source(memo, root, rel, kind, bundle)
-        if problem:
-            problems.append(problem)
-        elif source:
-            sources.append(source)
-    return sources, problems
+        found.append(SourceFile("content/index.md", "home"))
+    return found, problems
+
+
+def read_source(root: Path, item: SourceFile, memo: Any = None) -> tuple[Source | None, Problem | None]:
+    """A file's text. With a memo (serve), a file whose size, modification time and
+    inode are unchanged is not read again."""
+    if memo is None:
+        return _read_source(root, item.path, item.kind, item.bundle)
+    return _recall_source(memo, root, item.path, item.kind, item.bundle)
+
+
+def read_body(root: Path, rel: str, digest: str) -> tuple[str | None, Problem | None]:
+    """An essay's body read again from its file (by a render worker: the build does not
+    hold every body), checked against the digest taken when it was parsed."""
+    source, problem = _read_source(root, rel, "essay", None)
+    if source is None:
+        return None, problem
+    body = split_front_matter(source.text, rel)[1]
+    if body_digest(body) != digest:
+        return None, Problem(rel, 1, 1, "the file changed while the site was being built — build again")
+    return body, None
+
+
+def body_digest(body: str) -> str:
+    return hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _sorted_entries(folder: Path) -> list[Path]:
@@ -289,6 +329,7 @@ def parse_essay(source: Source, config: SiteConfig) -> tuple[Essay | None, list[
         line_offset=offset,
         bundle=source.bundle,
         doc=doc,
+        body_digest=body_digest(body),
     ), []
 
 

@@ -9,6 +9,7 @@ date, never the build time, so identical input gives identical feeds.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import re
@@ -16,7 +17,7 @@ import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urljoin
 
 from feedgen.feed import FeedGenerator
@@ -25,11 +26,12 @@ from essaygen import __version__
 from essaygen.memo import Memo
 from essaygen.pages import OutputFile
 from essaygen.problems import Problem, SiteError
-from essaygen.site import EssayView, Site
+from essaygen.site import EssayView, SeriesView, Site
 
 _URL_ATTR = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
 _SRCSET = re.compile(r'(\ssrcset=")([^"]*)(")')
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+FEED_VERSION = 1  # bump when what a feed file holds changes
 T = TypeVar("T")
 
 
@@ -185,27 +187,67 @@ def _json_item(entry: FeedEntry) -> dict[str, object]:
     return item
 
 
-def plan_feeds(site: Site, memo: Memo | None = None) -> Iterator[OutputFile]:
+def plan_feeds(site: Site, memo: Memo | None = None, cache: Any = None) -> Iterator[OutputFile]:
     """The site's Atom, RSS and JSON feeds and one Atom feed per series. With a memo
-    (serve), entries and feed files are remembered by what they are made of."""
+    (serve), entries and feed files are remembered by what they are made of; with a
+    page cache (build), feed files are kept under a key of what they are made of, and
+    made (their essays' bodies read) only when the previous output lacks them."""
     config = site.config
+    inputs = repr(config)
 
     def keep(key: tuple[object, ...], make: Callable[[], T]) -> T:
         return make() if memo is None else memo.recall((id(config), *key), make)
 
     def entries_of(essays: Sequence[EssayView]) -> tuple[FeedEntry, ...]:
-        chosen = [e for e in essays if not e.draft][: config.feed_entries]
-        return tuple(keep(("feed entry", e), lambda e=e: make_entry(site, e)) for e in chosen)  # type: ignore[misc]
+        return tuple(keep(("feed entry", e), lambda e=e: make_entry(site, e)) for e in essays)  # type: ignore[misc]
 
-    entries = entries_of(site.essays)
-    meta = feed_meta(site, entries, "", config.title, config.description, "")
-    yield keep(("atom", meta, entries), lambda: _checked("feed.xml", atom_xml(meta, entries)))
-    yield keep(("rss", meta, entries), lambda: _checked("rss.xml", rss_xml(meta, entries, config.absolute(config.base_path + "rss.xml"))))
-    yield keep(("json", meta, entries), lambda: OutputFile("feed.json", json_feed(meta, entries, config.absolute(config.base_path + "feed.json"))))
+    def feed(path: str, essays: Sequence[EssayView], make: Callable[[], OutputFile]) -> OutputFile:
+        if cache is None:
+            return make()
+        key = "feed:" + hashlib.sha256(repr((FEED_VERSION, __version__, inputs, path, tuple(_entry_inputs(e) for e in essays))).encode("utf-8", "surrogatepass")).hexdigest()
+        return cached_file(cache, key, path, lambda: make().bytes() or b"")
+
+    def main(path: str, make: Callable[[FeedMeta, tuple[FeedEntry, ...]], OutputFile]) -> OutputFile:
+        def made() -> OutputFile:
+            entries = entries_of(latest)
+            meta = feed_meta(site, entries, "", config.title, config.description, "")
+            return keep((path, meta, entries), lambda: make(meta, entries))
+        return feed(path, latest, made)
+
+    latest = _chosen(site, site.essays)
+    yield main("feed.xml", lambda meta, entries: _checked("feed.xml", atom_xml(meta, entries)))
+    yield main("rss.xml", lambda meta, entries: _checked("rss.xml", rss_xml(meta, entries, config.absolute(config.base_path + "rss.xml"))))
+    yield main("feed.json", lambda meta, entries: OutputFile("feed.json", json_feed(meta, entries, config.absolute(config.base_path + "feed.json"))))
     for series in site.series:
-        chosen = entries_of([e for e in site.essays if e.series == series.key])
-        series_meta = feed_meta(site, chosen, series.path, series.title, series.description, series.path)
-        yield keep(("atom", series_meta, chosen), lambda: _checked(series.path + "feed.xml", atom_xml(series_meta, chosen)))  # noqa: B023
+        chosen = _chosen(site, [e for e in site.essays if e.series == series.key])
+
+        def made(series: SeriesView = series, chosen: Sequence[EssayView] = chosen) -> OutputFile:
+            entries = entries_of(chosen)
+            meta = feed_meta(site, entries, series.path, series.title, series.description, series.path)
+            return keep(("atom", meta, entries), lambda: _checked(series.path + "feed.xml", atom_xml(meta, entries)))
+
+        yield feed(series.path + "feed.xml", chosen, made)
+
+
+def _chosen(site: Site, essays: Sequence[EssayView]) -> list[EssayView]:
+    return [e for e in essays if not e.draft][: site.config.feed_entries]
+
+
+def _entry_inputs(essay: EssayView) -> tuple[object, ...]:
+    """Everything make_entry reads of an essay (feed_meta reads only its entries)."""
+    return (essay.feed_id, essay.release, essay.modified, essay.slug, essay.title, essay.summary, essay.authors, essay.tags, essay.image, essay.body_identity, essay.references_html)
+
+
+def cached_file(cache: Any, key: str, path: str, make: Callable[[], bytes]) -> OutputFile:
+    """A file kept in the page cache under `key`: made (and kept) only when needed."""
+    def render() -> bytes:
+        data = make()
+        cache.put(key, data)
+        return data
+
+    if cache.has(key):  # loaded only if the previous output lacks it (output.py)
+        return OutputFile(path, key=key, load=lambda: cache.get(key) or render())
+    return OutputFile(path, render(), key=key)
 
 
 def _checked(path: str, data: bytes) -> OutputFile:

@@ -33,7 +33,7 @@ try:  # the citation syntax lives in its own package
 except ImportError:  # pragma: no cover - during bootstrap only
     citation_plugin = None  # type: ignore[assignment]
 
-ENGINE_VERSION = "md-5"
+ENGINE_VERSION = "md-6"
 _PLACEHOLDER = re.compile(r"\x00([LE])(\d+)\x00")
 
 
@@ -76,6 +76,7 @@ def make_parser(unsafe_html: bool) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": unsafe_html, "typographer": True, "quotes": "“”‘’", "xhtmlOut": False})
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
     md.validateLink = mdrules.safe_link  # type: ignore[method-assign]
+    md.use(mdrules.normalize_plugin).use(mdrules.delimiters_plugin)
     md.use(line_tracking_plugin).use(footnote_plugin).use(mdrules.positions_plugin)
     if citation_plugin is not None:
         md.use(citation_plugin)
@@ -114,7 +115,7 @@ def render_body(body: str, ctx: RenderContext) -> RenderedBody:
         words=_count_words(tokens),
         citations=tuple(env.get("citations", ())),
         links=tuple(env["links"]),
-        anchors=frozenset(re.findall(r'\sid="([^"]+)"', html)),
+        anchors=mdrules.element_ids(html),
         deps=tuple(sorted(set(env["deps"]))),
         problems=tuple(env["problems"]),
         search=search_body(html),
@@ -122,12 +123,10 @@ def render_body(body: str, ctx: RenderContext) -> RenderedBody:
 
 
 def _count_words(tokens: list[Token]) -> int:
-    total = 0
-    for token in tokens:
-        for child in token.children or ():
-            if child.type == "text":
-                total += len(child.content.split())
-    return total
+    # One split of all the text (joined by spaces, so no two words merge) is faster
+    # than one per text token, and counts the same.
+    texts = [child.content for token in tokens if token.children for child in token.children if child.type == "text"]
+    return len(" ".join(texts).split())
 
 
 # ---------------------------------------------------------------- local links and files
@@ -136,12 +135,13 @@ def _local_links(state: Any) -> None:
     env = state.env
     ctx: RenderContext = env["ctx"]
     source_dir = ctx.path.rsplit("/", 1)[0]
-    for token in state.tokens:
-        for child in token.children or ():
-            if child.type == "link_open":
-                _link(child, env, ctx, source_dir)
-            elif child.type == "image":
-                _image(child, env, ctx, source_dir)
+    # Found first, in one comprehension (faster than a loop); neither changes a token list.
+    found = [child for token in state.tokens if token.children for child in token.children if child.type in ("link_open", "image")]
+    for child in found:
+        if child.type == "link_open":
+            _link(child, env, ctx, source_dir)
+        else:
+            _image(child, env, ctx, source_dir)
 
 
 def _link(token: Token, env: dict[str, Any], ctx: RenderContext, source_dir: str) -> None:
@@ -280,40 +280,46 @@ def resolve_links(
     body: RenderedBody, path: str, page_dir: str, targets: Mapping[str, LinkTarget]
 ) -> tuple[str, list[Problem]]:
     """Replace link placeholders with page-relative URLs; unpublished targets lose their link."""
-    problems: list[Problem] = []
-    opened: dict[int, str] = {}
+    tags, problems = link_tags(body.links, path, page_dir, targets)
+    return apply_links(body.html, tags), problems
 
-    def replace(match: re.Match[str]) -> str:
-        kind, n = match.group(1), int(match.group(2))
-        if kind == "E":
-            return opened.get(n, "</a>")
-        link = body.links[n]
+
+def link_tags(
+    links: tuple[SourceLink, ...], path: str, page_dir: str, targets: Mapping[str, LinkTarget]
+) -> tuple[tuple[tuple[str, str], ...], list[Problem]]:
+    """The opening and closing tag of each link placeholder (from the links alone, so a
+    build can check every link without holding the bodies), and the links' problems."""
+    problems: list[Problem] = []
+    tags = []
+    for link in links:
         target = targets.get(link.target)
         if target is None:
             problems.append(Problem(path, link.line, link.col, _missing(link)))
-            opened[n] = "</a>"
-            return '<a href="#">'
+            tags.append(('<a href="#">', "</a>"))
+            continue
         if link.anchor and target.anchors is not None and link.anchor not in target.anchors:
             problems.append(Problem(path, link.line, link.col, f"'#{link.anchor}' is not a heading or anchor in {link.target} — check the spelling (ids are lowercase, words joined by hyphens)"))
         if target.url is None:
-            opened[n] = "</span>"
-            return '<span class="unreleased-link">'
-        opened[n] = "</a>"
+            tags.append(('<span class="unreleased-link">', "</span>"))
+            continue
         href = "" if link.target == path else relative_url(page_dir, target.url)
-        return f'<a href="{href}{"#" + link.anchor if link.anchor else ""}">'
+        tags.append((f'<a href="{href}{"#" + link.anchor if link.anchor else ""}">', "</a>"))
+    return tuple(tags), problems
 
-    html = _PLACEHOLDER.sub(replace, body.html)
-    return html, problems
+
+def apply_links(html: str, tags: tuple[tuple[str, str], ...]) -> str:
+    def replace(match: re.Match[str]) -> str:
+        return tags[int(match.group(2))][0 if match.group(1) == "L" else 1]
+
+    return _PLACEHOLDER.sub(replace, html)
 
 
 def _missing(link: SourceLink) -> str:
     return f"link to '{link.raw}', but there is no {link.target} — link to an existing essay or page by its .md file"
 
 
-def body_key(body: str, ctx: RenderContext) -> str:
-    """The cache key of a rendered body: everything render_body depends on but the data files."""
-    digest = hashlib.sha256()
-    for part in (ENGINE_VERSION, body, ctx.path, str(ctx.line_offset), ctx.page_dir, str(ctx.bundle), str(ctx.unsafe_html)):
-        digest.update(part.encode("utf-8", "surrogatepass"))
-        digest.update(b"\x00")
-    return digest.hexdigest()
+def body_key(digest: str, ctx: RenderContext) -> str:
+    """The cache key of a rendered body: everything render_body depends on but the data
+    files. `digest` is the body text's sha256 (content.body_digest)."""
+    parts = (ENGINE_VERSION, digest, ctx.path, str(ctx.line_offset), ctx.page_dir, str(ctx.bundle), str(ctx.unsafe_html))
+    return hashlib.sha256("\x00".join(parts).encode("utf-8", "surrogatepass")).hexdigest()

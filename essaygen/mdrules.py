@@ -57,6 +57,24 @@ def _heading_ids(state: StateCore) -> None:
         headings.append((int(token.tag[1]), slug, text))
 
 
+def element_ids(html: str) -> frozenset[str]:
+    """Every id of a rendered body: re.findall(r'\\sid="([^"]+)"', html), but found with
+    str.find (the regex has no literal start to skip to, and a body has few ids)."""
+    found = set()
+    start = html.find('id="', 1)
+    while start >= 0:
+        value = start + 4
+        end = html.find('"', value)
+        if end < 0:
+            break
+        if end > value and html[start - 1].isspace():  # str.isspace is exactly \s
+            found.add(html[value:end])
+            start = html.find('id="', end + 1)
+        else:
+            start = html.find('id="', start + 1)
+    return frozenset(found)
+
+
 def _plain_text(children: Sequence[Token]) -> str:
     parts = []
     for child in children:
@@ -79,9 +97,13 @@ def figures_plugin(md: MarkdownIt) -> None:
 
 def _figures(state: StateCore) -> None:
     tokens = state.tokens
-    for i in range(len(tokens) - 2):
+    # Lazily, so each index is looked up after the captions inserted before it; the end
+    # is fixed first, as it always was.
+    for i in (i for i in range(len(tokens) - 2) if tokens[i].type == "paragraph_open"):
         p_open, inline, p_close = tokens[i], tokens[i + 1], tokens[i + 2]
-        if p_open.type != "paragraph_open" or inline.type != "inline" or p_close.type != "paragraph_close":
+        if inline.type != "inline" or p_close.type != "paragraph_close":
+            continue
+        if "![" not in inline.content:  # children are parsed from it: no image (a quick test)
             continue
         children = [c for c in inline.children or [] if not (c.type == "text" and not c.content.strip())]
         if len(children) != 1 or children[0].type != "image" or not children[0].attrGet("title"):
@@ -107,13 +129,16 @@ def _block(kind: str, tag: str, nesting: int, css_class: str | None = None) -> T
 def _pull_quotes(state: StateCore) -> None:
     """A blockquote whose last paragraph starts with a dash is a quote with an attribution."""
     tokens = state.tokens
-    i = 0
-    while i < len(tokens):
-        if tokens[i].type == "blockquote_open":
-            close = _matching_close(tokens, i)
-            if close >= i + 6 and _is_attribution(tokens, close):
-                tokens[i : close + 1] = _wrap_pull_quote(tokens[i : close + 1])
-        i += 1
+    i = _next_blockquote(tokens, 0)
+    while i >= 0:
+        close = _matching_close(tokens, i)
+        if close >= i + 6 and _is_attribution(tokens, close):
+            tokens[i : close + 1] = _wrap_pull_quote(tokens[i : close + 1])
+        i = _next_blockquote(tokens, i + 1)  # a wrapped quote is looked at again, as it always was
+
+
+def _next_blockquote(tokens: Sequence[Token], start: int) -> int:
+    return next((j for j in range(start, len(tokens)) if tokens[j].type == "blockquote_open"), -1)
 
 
 def _matching_close(tokens: Sequence[Token], start: int) -> int:
@@ -154,14 +179,17 @@ def _wrap_pull_quote(block: list[Token]) -> list[Token]:
 
 def positions_plugin(md: MarkdownIt) -> None:
     """Remember where each link and image starts, for messages."""
-    for name in ("link", "image"):
+    for name, marker in (("link", "["), ("image", "!")):
         rule = next(r for r in md.inline.ruler.__rules__ if r.name == name)
-        md.inline.ruler.at(name, _with_position(rule.fn))
+        md.inline.ruler.at(name, _with_position(rule.fn, marker))
 
 
-def _with_position(rule: Any) -> Any:
+def _with_position(rule: Any, marker: str) -> Any:
     def located(state: StateInline, silent: bool) -> bool:
-        start, count = state.pos, len(state.tokens)
+        start = state.pos
+        if state.src[start] != marker:
+            return False  # as the rule would at once: it is tried at every stop of the text
+        count = len(state.tokens)
         found = rule(state, silent)
         if found and not silent:
             # state.push() may first flush pending text, so look for our token.
@@ -172,6 +200,46 @@ def _with_position(rule: Any) -> Any:
         return bool(found)
 
     return located
+
+
+# ---------------------------------------------------------------- markdown-it's own rules, faster
+
+def normalize_plugin(md: MarkdownIt) -> None:
+    """markdown-it's `normalize`, without its regex passes over text that has no CR or NUL."""
+    md.core.ruler.at("normalize", _normalize)
+
+
+def _normalize(state: StateCore) -> None:
+    # The same result as markdown-it's rule (CRLF and CR to LF, NUL to U+FFFD), but
+    # its regex replaces every LF of every body by an LF: str.replace skips that.
+    src = state.src
+    if "\r" in src:
+        src = src.replace("\r\n", "\n").replace("\r", "\n")
+    if "\0" in src:
+        src = src.replace("\0", "\ufffd")
+    state.src = src
+
+
+def delimiters_plugin(md: MarkdownIt) -> None:
+    """Run markdown-it's emphasis and strikethrough post-processing only on inline text
+    that holds their markers: each walks all of a paragraph's tokens even when it has
+    no delimiter. Only the emphasis rule ("*", "_") and the strikethrough rule ("~")
+    make delimiters in our parser: a plugin that makes its own (mdit_py_plugins' mark,
+    "==") would need its marker added to "balance_pairs" here."""
+    for name, markers in (("balance_pairs", "*_~"), ("strikethrough", "~"), ("emphasis", "*_")):
+        rule = next(r for r in md.inline.ruler2.__rules__ if r.name == name)
+        md.inline.ruler2.at(name, _when_marked(markers, rule.fn))
+
+
+def _when_marked(markers: str, rule: Any) -> Any:
+    def marked(state: StateInline) -> None:
+        src = state.src
+        for marker in markers:
+            if marker in src:
+                rule(state)
+                return
+
+    return marked
 
 
 def safe_link(url: str) -> bool:

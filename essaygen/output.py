@@ -41,35 +41,75 @@ class UnsafePath(ValueError):
     """An output path that would leave the output folder."""
 
 
-def safe_relative(path: str) -> PurePosixPath:
-    """The output path, refused if it is absolute or climbs out with '..'."""
+def safe_relative(path: str) -> str:
+    """The output path, "/"-separated and normalised, refused if it is absolute or climbs out with '..'."""
+    parts = path.split("/")
+    if "\x00" not in path and all(part not in ("", ".", "..") for part in parts):
+        return path  # already plain: the common case, without a PurePosixPath
     pure = PurePosixPath(path)
     if pure.is_absolute() or ".." in pure.parts or not pure.parts or "\x00" in path:
         raise UnsafePath(f"refusing to write '{path}' outside the output folder")
-    return pure
+    return str(pure)
 
 
-def write_output(out: Path, files: Iterable[OutputFile], trash: Path | None = None, manifest: Path | None = None) -> WriteStats:
+def write_output(out: Path, files: Iterable[OutputFile], trash: Path | None = None, manifest: Path | None = None, spare: Path | None = None) -> WriteStats:
     """Write `files` beside `out`, then swap them in. Any exception leaves `out` untouched.
 
-    The previous output is moved into `trash` (inside the cache) and deleted by a
-    background process: removing thousands of files is slow, and nobody waits for it.
     `manifest` (in the cache) records which key each keyed file was made from, with
     its size, time and inode: a page whose key is unchanged and whose previous file is
     untouched is linked without its bytes ever being loaded or compared.
+
+    The previous output, swapped out, is kept as the `spare` (in the cache, with its
+    manifest beside it) and becomes the next build's staging folder, updated in place:
+    a build that changes one essay touches a few files, not a thousand folders. Without
+    a spare it is moved into `trash` and deleted by a background process.
     """
     out = out.absolute()
     out.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_stages(out)
-    stage = Path(tempfile.mkdtemp(prefix=f"{STAGE_PREFIX}{out.name}-", dir=out.parent))
+    previous = _load_manifest(manifest)
+    stage, recycled = _stage(out, spare)
     try:
-        stats, made = _fill(stage, out, files, _load_manifest(manifest))
+        stats, made = _fill(stage, out, files, previous, recycled)
         _swap(stage, out)
         _save_manifest(manifest, made)
-        _discard(stage, trash)
+        if not _keep_spare(stage, spare, previous):
+            _discard(stage, trash)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     return stats
+
+
+def _stage(out: Path, spare: Path | None) -> tuple[Path, dict[str, list[object]] | None]:
+    """The staging folder: the spare (and its manifest) when there is one, else a new folder."""
+    stage = Path(tempfile.mkdtemp(prefix=f"{STAGE_PREFIX}{out.name}-", dir=out.parent))
+    if spare is None or not spare.is_dir() or spare.is_symlink():
+        return stage, None
+    recycled = _load_manifest(_spare_manifest(spare))
+    try:
+        os.rmdir(stage)
+        os.rename(spare, stage)  # fails across file systems: then a new folder after all
+        return stage, recycled
+    except OSError:
+        stage.mkdir(exist_ok=True)
+        return stage, None
+
+
+def _keep_spare(stage: Path, spare: Path | None, manifest: dict[str, list[object]]) -> bool:
+    """After the swap, `stage` holds the previous output, which `manifest` describes."""
+    if spare is None or not stage.is_dir():
+        return False
+    try:
+        spare.parent.mkdir(parents=True, exist_ok=True)
+        _save_manifest(_spare_manifest(spare), manifest)
+        os.rename(stage, spare)
+        return True
+    except OSError:
+        return False
+
+
+def _spare_manifest(spare: Path) -> Path:
+    return spare.with_name(spare.name + ".files.json")
 
 
 def _discard(folder: Path, trash: Path | None) -> None:
@@ -110,48 +150,119 @@ def _save_manifest(path: Path | None, made: dict[str, list[object]]) -> None:
         pass  # without it the next build compares bytes, as it would anyway
 
 
-def _same_file(entry: object, key: str, previous: Path) -> bool:
-    """The previous output's file was made from `key` and nobody touched it since."""
+def _same_file(entry: object, key: str, previous: str) -> bool:
+    """The file at `previous` was made from `key` and nobody touched it since."""
     if not isinstance(entry, list) or len(entry) != 4 or entry[0] != key:
         return False
     try:
-        info = previous.lstat()
+        info = os.lstat(previous)
     except OSError:
         return False
     return [info.st_size, info.st_mtime_ns, info.st_ino] == entry[1:]
 
 
-def _fill(stage: Path, old: Path, files: Iterable[OutputFile], previous: dict[str, list[object]]) -> tuple[WriteStats, dict[str, list[object]]]:
+def _fill(
+    stage: Path, old: Path, files: Iterable[OutputFile], previous: dict[str, list[object]], recycled: dict[str, list[object]] | None = None,
+) -> tuple[WriteStats, dict[str, list[object]]]:
+    """Every file into the stage: kept as it is when the stage is a recycled output
+    holding it already, linked from the previous output when it holds it, else written."""
     written = unchanged = 0
     made: dict[str, list[object]] = {}
+    if recycled is not None:
+        _tidy(str(stage), "", recycled)
     die_after = int(os.environ.get("ESSAYGEN_TEST_KILL_AFTER_FILES", "0") or 0)
-    seen: set[str] = set()
-    folders: set[PurePosixPath] = set()
+    base, before = str(stage), str(old)
+    folders: set[str] = set()
     for n, item in enumerate(files, 1):
         rel = safe_relative(item.path)
-        if str(rel) in seen:
+        if rel in made:
             continue
-        seen.add(str(rel))
-        target = stage / rel
-        if rel.parent not in folders:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            folders.add(rel.parent)
+        target = f"{base}/{rel}"
         key = item.key or _content_key(item)
-        if key is not None and _same_file(previous.get(str(rel)), key, old / rel) and _link(old / rel, target):
+        here = recycled.get(rel) if recycled is not None and key is not None else None
+        if here is not None and _same_file(here, key, target):  # type: ignore[arg-type]
+            unchanged += 1
+            made[rel] = here
+            continue
+        if recycled is not None:
+            _make_room(base, rel)
+        folder = os.path.dirname(target)
+        if folder not in folders:
+            os.makedirs(folder, exist_ok=True)
+            folders.add(folder)
+        if key is not None and _same_file(previous.get(rel), key, f"{before}/{rel}") and _link(f"{before}/{rel}", target):
             unchanged += 1
         else:
             if item.data is None and item.load is not None:
                 item = replace(item, data=item.load())
-            if _reuse(old / rel, target, item):
+            if _reuse(Path(before, rel), Path(target), item):
                 unchanged += 1
             else:
-                _write(target, item)
+                _write(Path(target), item)
                 written += 1
-        info = target.stat()
-        made[str(rel)] = [key, info.st_size, info.st_mtime_ns, info.st_ino]
+        info = os.lstat(target)
+        made[rel] = [key, info.st_size, info.st_mtime_ns, info.st_ino]
         if die_after and n >= die_after:  # test hook: a build killed while writing
             os.kill(os.getpid(), signal.SIGKILL)
+    if recycled is not None:
+        _prune(base, recycled, made)
     return WriteStats(written, unchanged, tree_state(made)), made
+
+
+def _make_room(stage: str, rel: str) -> None:
+    """Clear the way for `rel` in a recycled stage: the file there (which may be a
+    link to the live output's file: never write through it), or a folder where the
+    file must go, or a file where one of its folders must go."""
+    target = f"{stage}/{rel}"
+    try:
+        os.unlink(target)
+    except FileNotFoundError:
+        pass
+    except IsADirectoryError:
+        shutil.rmtree(target)
+    except NotADirectoryError:
+        parts = rel.split("/")
+        for i in range(1, len(parts)):
+            folder = f"{stage}/{'/'.join(parts[:i])}"
+            if not os.path.isdir(folder):
+                os.unlink(folder)
+                break
+
+
+def _tidy(folder: str, prefix: str, keep: dict[str, list[object]]) -> bool:
+    """Before a recycled stage is filled: delete every symlink (nothing may be written
+    through one) and every file its manifest does not describe; whether it is empty."""
+    empty = True
+    for entry in os.scandir(folder):
+        rel = prefix + entry.name
+        if entry.is_symlink() or not (entry.is_dir() or rel in keep):
+            os.unlink(entry.path)
+        elif entry.is_dir():
+            if _tidy(entry.path, rel + "/", keep):
+                os.rmdir(entry.path)
+            else:
+                empty = False
+        else:
+            empty = False
+    return empty
+
+
+def _prune(stage: str, recycled: dict[str, list[object]], made: dict[str, list[object]]) -> None:
+    """After a recycled stage is filled: delete the files this build did not make."""
+    for rel in recycled.keys() - made.keys():
+        try:
+            os.unlink(f"{stage}/{rel}")
+        except FileNotFoundError:
+            pass
+        except IsADirectoryError:
+            continue  # a folder of this build's files now
+        folder = os.path.dirname(rel)
+        while folder:
+            try:
+                os.rmdir(f"{stage}/{folder}")
+            except OSError:
+                break  # not empty
+            folder = os.path.dirname(folder)
 
 
 def _content_key(item: OutputFile) -> str | None:
@@ -175,7 +286,7 @@ def tree_state(made: dict[str, list[object]]) -> str:
     return hashlib.sha256(lines.encode("utf-8", "surrogateescape")).hexdigest()
 
 
-def _link(previous: Path, target: Path) -> bool:
+def _link(previous: str, target: str) -> bool:
     try:
         os.link(previous, target)
         return True

@@ -83,8 +83,13 @@ def chrome_digest(site: Site, theme_digest: str) -> str:
 
 
 def essay_page_key(chrome: str, essay: EssayView, series: SeriesView | None, extras: object, words: bool = True) -> str:
-    own = replace(essay, body_html=hashlib.sha256(essay.body_html.encode("utf-8")).hexdigest())
-    return hashlib.sha256(repr((chrome, own, series_shown(essay, series, words), extras)).encode("utf-8")).hexdigest()
+    # A stored body stands for itself (its cache file is named by its source's digest).
+    own = essay if essay.stored is not None else replace(essay, held_html=_body_digest(essay))
+    return hashlib.sha256(repr((chrome, own, series_shown(essay, series, words), extras)).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _body_digest(essay: EssayView) -> str:
+    return hashlib.sha256(repr(essay.body_identity).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def series_shown(essay: EssayView, series: SeriesView | None, words: bool, listed: dict[str, tuple[object, ...]] | None = None) -> tuple[object, ...] | None:
@@ -114,7 +119,7 @@ def reads_word_counts(env: jinja2.Environment, names: tuple[str, ...] = ("essay.
 # Templates of pages that list essays; what they may read of an essay without
 # making every body part of their key.
 LISTING_TEMPLATES = ("home.html", "essays.html", "series.html", "tags.html", "tag.html", "author.html", "references.html", "page.html", "404.html", "search.html")
-BODY_ATTRIBUTES = frozenset({"body_html", "references_html", "cite_html", "headings", "cited_keys", "as_of"})
+BODY_ATTRIBUTES = frozenset({"body_html", "held_html", "stored", "body_identity", "references_html", "cite_html", "headings", "cited_keys", "as_of"})
 
 
 def _attributes_read(env: jinja2.Environment, names: tuple[str, ...]) -> frozenset[str] | None:
@@ -218,7 +223,7 @@ def listing_shape(site: Site, env: jinja2.Environment, chrome: str) -> tuple[obj
         return None
     essays = tuple(_listed(e, "words" in read) + (e.tags, e.authors, e.series, e.image, e.image_alt, e.draft, e.revisions, e.updated, e.prev, e.next) for e in site.essays)
     if read & BODY_ATTRIBUTES:
-        essays += tuple(hashlib.sha256((e.body_html + e.references_html + e.cite_html).encode()).hexdigest() for e in site.essays)
+        essays += tuple(_body_digest(e) + hashlib.sha256((e.references_html + e.cite_html).encode()).hexdigest() for e in site.essays)
     return (
         chrome,
         essays,

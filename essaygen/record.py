@@ -54,8 +54,17 @@ def record_path(root: Path, out: Path, options: str) -> Path:
 
 def manifest_path(root: Path, out: Path) -> Path:
     """Where the build into `out` keeps the keys its pages were made from (output.py)."""
-    key = hashlib.sha256(str(out.absolute()).encode()).hexdigest()[:24]
-    return root / ".essaygen-cache" / "builds" / f"{key}.files.json"
+    return root / ".essaygen-cache" / "builds" / f"{_out_key(out)}.files.json"
+
+
+def spare_path(root: Path, out: Path) -> Path:
+    """Where the build into `out` keeps the output it replaced, to be updated in place
+    into the next one (output.py)."""
+    return root / ".essaygen-cache" / "spare" / _out_key(out)
+
+
+def _out_key(out: Path) -> str:
+    return hashlib.sha256(str(out.absolute()).encode()).hexdigest()[:24]
 
 
 def fingerprint(root: Path, out: Path, options: str, extra_inputs: tuple[str, ...]) -> str:
@@ -85,6 +94,13 @@ def base_fingerprint(root: Path, out: Path, options: str) -> str:
     repo_themes = PACKAGE.parent / "themes"
     if repo_themes.is_dir():
         _add_tree(digest, repo_themes, "<themes>", skip)
+    return digest.hexdigest()
+
+
+def package_fingerprint() -> str:
+    """essaygen's own files, by file metadata."""
+    digest = hashlib.sha256()
+    _add_tree(digest, PACKAGE, "<essaygen>", set())
     return digest.hexdigest()
 
 
@@ -265,4 +281,4 @@ def _interrupted(out: Path) -> bool:
         return True
 
 
-__all__ = ["Keeper", "Record", "state_line", "record_path", "manifest_path", "fingerprint", "base_fingerprint", "files_fingerprint", "combine", "output_state", "load", "save", "forget", "in_window", "window", "options_key", "up_to_date"]
+__all__ = ["Keeper", "Record", "state_line", "record_path", "manifest_path", "spare_path", "fingerprint", "base_fingerprint", "files_fingerprint", "combine", "output_state", "load", "save", "forget", "in_window", "window", "options_key", "up_to_date"]

@@ -31,7 +31,7 @@ from essaygen.citations.engine import (
     cite_this_request,
     reference_list_request,
 )
-from essaygen.citations.render import backrefs_of, link_citations, ref_id, render_reference_list, strip_number
+from essaygen.citations.render import backrefs_of, ref_id, render_reference_list, strip_number
 from essaygen.citations.styles import resolve_style
 from essaygen.config import SiteConfig
 from essaygen.markdown import RenderedBody
@@ -44,7 +44,7 @@ from essaygen.site import CollectionReference, EssayView, Site
 _TAGS = re.compile(r"<[^>]+>")
 
 
-CITED_VERSION = 1  # bump when what _cited_essay makes changes
+CITED_VERSION = 2  # bump when what _cited_essay makes changes
 
 
 @dataclass(frozen=True)
@@ -135,7 +135,7 @@ def _format(
             common = [formatter.identity(style), config.language]
             digests: dict[int, str] = {}
             keys = {v.slug: _cited_key(v, clusters[v.slug], _bib_digest(bibs[v.slug], digests), own_items[v.slug], common) for v in views}
-            done = {v.slug: found for v in views if (found := _load_cited(store, v, keys[v.slug])) is not None}
+            done = {v.slug: found for v in views if (found := _load_cited(store, v, clusters[v.slug], keys[v.slug])) is not None}
             todo = [v for v in views if v.slug not in done]
             requests = [essay_requests[v.slug] for v in todo] + [own_requests[v.slug] for v in todo]
             if everything:  # the collection's page: one list, so "2023a/b" letters agree across it
@@ -154,7 +154,7 @@ def _format(
         else:
             result, own = fresh[view.slug]
             new_view, extras[view.slug], files = _cite_essay(view, clusters[view.slug], result, own, own_items[view.slug], essay_items[view.slug])
-            _save_cited(store, keys[view.slug], new_view, extras[view.slug], files)
+            _save_cited(store, keys[view.slug], new_view, result, extras[view.slug], files)
         new_views.append(new_view)
         downloads += files
     references = _collection(new_views, collection)
@@ -165,7 +165,7 @@ def _cited_key(view: EssayView, clusters: Sequence[Any], bib_digest: str, own_it
     """Everything an essay's finished citations are made of: its body, URL and
     citations, its bibliography, its own CSL item, the style, locale and engine."""
     cited = [[(i.key, i.mode, i.prefix, i.suffix) for i in c.items] for c in clusters]  # what pandoc is sent
-    inputs = [CITED_VERSION, __version__, view.slug, view.path, view.body_html, cited, bib_digest, own_item, common]
+    inputs = [CITED_VERSION, __version__, view.slug, view.path, repr(view.body_identity), cited, bib_digest, own_item, common]
     text = json.dumps(inputs, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -204,12 +204,13 @@ class _CitedStore:
             self.memo.remember(("cited entry", key), value)
 
 
-def _load_cited(store: _CitedStore, view: EssayView, key: str) -> tuple[EssayView, EssayExtras, list[OutputFile]] | None:
+def _load_cited(store: _CitedStore, view: EssayView, clusters: tuple[Any, ...], key: str) -> tuple[EssayView, EssayExtras, list[OutputFile]] | None:
     found = store.load(key)
     if not isinstance(found, dict):
         return None
     try:
-        new_view = replace(view, body_html=found["body"], references_html=found["references"], cite_html=found["cite"], cited_keys=tuple(found["keys"]))
+        formatted = FormattedCitations(tuple(found["clusters"]), tuple((str(k), str(e)) for k, e in found["entries"]))
+        new_view = replace(view.with_citations(clusters, formatted), references_html=found["references"], cite_html=found["cite"], cited_keys=tuple(found["keys"]))
         extras = EssayExtras(tuple((str(a), str(b)) for a, b in found["meta"]), tuple(found["jsonld"]))
         files = [OutputFile(view.path + "cite.bib", found["bib"].encode("utf-8")), OutputFile(view.path + "cite.ris", found["ris"].encode("utf-8"))]
     except (KeyError, TypeError, ValueError, AttributeError):
@@ -217,9 +218,10 @@ def _load_cited(store: _CitedStore, view: EssayView, key: str) -> tuple[EssayVie
     return new_view, extras, files
 
 
-def _save_cited(store: _CitedStore, key: str, view: EssayView, extras: EssayExtras, files: Sequence[OutputFile]) -> None:
+def _save_cited(store: _CitedStore, key: str, view: EssayView, result: FormattedCitations, extras: EssayExtras, files: Sequence[OutputFile]) -> None:
     store.save(key, {
-        "body": view.body_html, "references": view.references_html, "cite": view.cite_html, "keys": list(view.cited_keys),
+        "clusters": list(result.clusters), "entries": [list(e) for e in result.entries],
+        "references": view.references_html, "cite": view.cite_html, "keys": list(view.cited_keys),
         "meta": [list(m) for m in extras.scholar_meta], "jsonld": list(extras.jsonld_citations),
         "bib": (files[0].data or b"").decode("utf-8"), "ris": (files[1].data or b"").decode("utf-8"),
     })
@@ -231,10 +233,10 @@ def _cited_items(clusters: Sequence[Any], bib: Bibliography) -> tuple[Mapping[st
 
 
 def _cited_view(view: EssayView, clusters: Sequence[Any], result: FormattedCitations, own: FormattedCitations) -> EssayView:
-    body = link_citations(view.body_html, clusters, result) if clusters else view.body_html
     references = render_reference_list(result, backrefs_of(clusters)) if result.entries else ""
     cite_html = strip_number(own.entries[0][1]) if own.entries else ""
-    return replace(view, body_html=body, references_html=references, cite_html=cite_html, cited_keys=tuple(k for k, _ in result.entries))
+    cited = view.with_citations(tuple(clusters), result)
+    return replace(cited, references_html=references, cite_html=cite_html, cited_keys=tuple(k for k, _ in result.entries))
 
 
 def _csl_fields(config: SiteConfig, view: EssayView) -> dict[str, Any]:
@@ -262,6 +264,15 @@ def _downloads(view: EssayView, item: Mapping[str, Any]) -> list[OutputFile]:
     return [
         OutputFile(view.path + "cite.bib", export.render_bibtex(item).encode("utf-8")),
         OutputFile(view.path + "cite.ris", export.render_ris(item).encode("utf-8")),
+    ]
+
+
+def _lazy_downloads(view: EssayView, item: Mapping[str, Any]) -> list[OutputFile]:
+    """The same files, keyed by the item: made only when the previous output lacks them."""
+    key = hashlib.sha256(json.dumps([CITED_VERSION, __version__, item], sort_keys=True, ensure_ascii=False, default=str).encode("utf-8", "surrogatepass")).hexdigest()
+    return [
+        OutputFile(view.path + "cite.bib", key="cite.bib:" + key, load=lambda: export.render_bibtex(item).encode("utf-8")),
+        OutputFile(view.path + "cite.ris", key="cite.ris:" + key, load=lambda: export.render_ris(item).encode("utf-8")),
     ]
 
 
@@ -298,7 +309,7 @@ def _without_citations(config: SiteConfig, views: Sequence[EssayView], memo: Mem
 def _plainly_cited(config: SiteConfig, view: EssayView) -> tuple[EssayView, EssayExtras, list[OutputFile]]:
     item = export.essay_csl_item(**_csl_fields(config, view))
     extras = EssayExtras(scholar_meta=tuple(export.scholar_meta(item)))
-    return replace(view, cite_html=html.escape(plain_citation(view, item))), extras, _downloads(view, item)
+    return replace(view, cite_html=html.escape(plain_citation(view, item))), extras, _lazy_downloads(view, item)
 
 
 def plain_citation(view: EssayView, item: Mapping[str, Any]) -> str:

@@ -1,7 +1,11 @@
 """Rendering Markdown bodies: from the cache when possible, else on every core.
 
-Workers receive source text and return rendered bodies, never the whole site;
-the list of content files is sent once per worker, not once per essay.
+Workers receive a body's text, or only its file and digest (they read it again:
+a large build does not hold every body), and return rendered bodies, never the
+whole site; the list of content files is sent once per worker, not once per
+essay. For a streaming build (`slim` jobs) the workers store each body in the
+cache and send back only its metadata: the HTML and search text stay on disk
+until a page needs them.
 """
 
 from __future__ import annotations
@@ -10,58 +14,88 @@ import multiprocessing
 import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 from essaygen.cache import BodyCache
+from essaygen.content import read_body
 from essaygen.markdown import RenderContext, RenderedBody, body_key, render_body
 from essaygen.memo import Memo
+from essaygen.search import SearchBody
 
 # Below this many bodies to render, starting workers costs more than it saves.
 PARALLEL_THRESHOLD = 24
 
-_files: frozenset[str] = frozenset()
-_cache: BodyCache | None = None
+
+@dataclass(frozen=True)
+class BodyJob:
+    ctx: RenderContext
+    digest: str             # sha256 of the body text (content.body_digest)
+    text: str | None        # None: the worker reads it from ctx.path
+    slim: bool = False      # come back without the HTML and search text once stored
 
 
-def _init_worker(files: frozenset[str], cache: BodyCache | None = None) -> None:
-    global _files, _cache
-    _files = files
-    _cache = cache
+@dataclass(frozen=True)
+class _Worker:
+    files: frozenset[str]
+    cache: BodyCache | None
 
 
-def _render_one(job: tuple[str, RenderContext, str | None]) -> RenderedBody:
+_worker = _Worker(frozenset(), None)
+
+
+def _init_worker(worker: _Worker) -> None:
+    global _worker
+    _worker = worker
+
+
+def slimmed(body: RenderedBody) -> RenderedBody:
+    """A body without its HTML and search text and terms (kept in the cache)."""
+    return replace(body, html="", search=SearchBody("", "", body.search.words))
+
+
+def is_slim(body: RenderedBody) -> bool:
+    """Whether a body came back without its HTML (a rendered body always has search text)."""
+    return not body.search.text
+
+
+def _render_one(job: tuple[BodyJob, str]) -> RenderedBody:
     """Render a body and store it in the cache: in the worker, so that writing a
     thousand cache entries is shared between the cores too."""
-    body, ctx, key = job
-    rendered = render_body(body, replace(ctx, files=_files))
-    if _cache is not None and key is not None:
-        _cache.put(key, rendered)
-    return rendered
+    item, key = job
+    text, problem = (item.text, None) if item.text is not None else read_body(Path(item.ctx.root), item.ctx.path, item.digest)
+    if text is None:
+        assert problem is not None
+        return RenderedBody("", (), 0, (), (), frozenset(), (), (problem,), SearchBody("", "", 0))
+    rendered = render_body(text, replace(item.ctx, files=_worker.files))
+    stored = _worker.cache is not None and _worker.cache.put(key, rendered)
+    return slimmed(rendered) if stored and item.slim else rendered
 
 
 def render_bodies(
-    jobs: Sequence[tuple[str, RenderContext]], cache: BodyCache, files: frozenset[str], workers: int = 0, memo: Memo | None = None
+    jobs: Sequence[BodyJob], cache: BodyCache, files: frozenset[str], workers: int = 0, memo: Memo | None = None
 ) -> tuple[list[RenderedBody], int]:
-    """(a body per job, how many were rendered rather than taken from the cache)."""
+    """(a body per job, how many were rendered rather than taken from the cache).
+    A `slim` job's body comes back without its HTML when that is in the cache."""
     if memo is not None:
         return _render_remembered(jobs, cache, files, workers, memo)
-    keys = [body_key(body, ctx) for body, ctx in jobs]
-    results: list[RenderedBody | None] = [cache.get(key) for key in keys]
+    keys = [body_key(job.digest, job.ctx) for job in jobs]
+    results: list[RenderedBody | None] = [cache.get_meta(key) if job.slim else cache.get(key) for job, key in zip(jobs, keys)]
     missing = [i for i, found in enumerate(results) if found is None]
-    for i, body in zip(missing, _render([(*jobs[i], keys[i]) for i in missing], files, workers, cache)):
+    for i, body in zip(missing, _render([(jobs[i], keys[i]) for i in missing], _Worker(files, cache), workers)):
         results[i] = body
     return [r for r in results if r is not None], len(missing)
 
 
 def _render_remembered(
-    jobs: Sequence[tuple[str, RenderContext]], cache: BodyCache, files: frozenset[str], workers: int, memo: Memo
+    jobs: Sequence[BodyJob], cache: BodyCache, files: frozenset[str], workers: int, memo: Memo
 ) -> tuple[list[RenderedBody], int]:
     """Bodies from memory when their text, context and content files are the same and
     the files they read (chart data) still have the same digests; else as above."""
     files_token = memo.token("content files", files)
     found: list[RenderedBody | None] = []
-    for body, ctx in jobs:
-        known = memo.find(("body", body, ctx, files_token))
+    for job in jobs:
+        known = memo.find(("body", job.digest, job.ctx, files_token))
         fresh = known is not None and all(cache.digests(path) == digest for path, digest in known[1])
         found.append(known[0] if fresh else None)
     missing = [i for i, body in enumerate(found) if body is None]
@@ -69,16 +103,16 @@ def _render_remembered(
     for i, body in zip(missing, rendered):
         found[i] = body
         deps = tuple((path, cache.digests(path)) for path in body.deps)
-        memo.remember(("body", jobs[i][0], jobs[i][1], files_token), (body, deps))
+        memo.remember(("body", jobs[i].digest, jobs[i].ctx, files_token), (body, deps))
     return [b for b in found if b is not None], count
 
 
-def _render(jobs: Sequence[tuple[str, RenderContext, str]], files: frozenset[str], workers: int, cache: BodyCache) -> list[RenderedBody]:
+def _render(jobs: Sequence[tuple[BodyJob, str]], worker: _Worker, workers: int) -> list[RenderedBody]:
     count = workers or min(os.cpu_count() or 1, 8)
     if count <= 1 or len(jobs) < PARALLEL_THRESHOLD:
-        _init_worker(files, cache)
+        _init_worker(worker)
         return [_render_one(job) for job in jobs]
     context = multiprocessing.get_context("fork")
     chunk = max(1, len(jobs) // (count * 8))
-    with ProcessPoolExecutor(count, mp_context=context, initializer=_init_worker, initargs=(files, cache)) as pool:
+    with ProcessPoolExecutor(count, mp_context=context, initializer=_init_worker, initargs=(worker,)) as pool:
         return list(pool.map(_render_one, jobs, chunksize=chunk))

@@ -61,7 +61,8 @@ def format_table(schedule: Schedule, config: SiteConfig) -> str:
 
 
 def print_schedule(root: Path, as_of: str | None, now: datetime, as_json: bool) -> int:
-    from essaygen.build import load_site, resolve_as_of
+    from essaygen.build import resolve_as_of
+    from essaygen.loading import load_site
 
     loaded = load_site(root)
     moment = resolve_as_of(as_of, loaded.config, now)

@@ -19,10 +19,13 @@ import json
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
+from essaygen import __version__, postings, record
 from essaygen.metadata import format_date
+from essaygen.pages import OutputFile
 from essaygen.site import EssayView, Site
 
 FORMAT_VERSION = 1
@@ -37,16 +40,22 @@ _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 # Typographic punctuation, replaced by spaces first: English prose is then ASCII
 # and takes the fast path (bytes.translate, several times faster than a regex).
 _PUNCTUATION = "’‘“”–—…\u00a0\u2009\u202f"
-_ASCII_WORDS = bytes(c if chr(c).isalnum() else 32 for c in range(128)) + b" " * 128
+# Letters and digits to themselves, lowercased; anything else to a space.
+_ASCII_WORDS = bytes(ord(chr(c).lower()) if chr(c).isalnum() else 32 for c in range(128)) + b" " * 128
 _HEADING = re.compile(r'<h([2-6])\b[^>]*?\sid="([^"]*)"[^>]*>(.*?)</h\1>', re.S)
 # Markup that is not prose: charts' SVG repeats their caption and data table,
 # footnote markers are numbers and arrows, placeholders are links and citations.
+# Two passes, each with a literal first character the regex engine can skip to (one
+# alternation is several times slower); the same removals, as a placeholder never
+# stands inside a tag.
+_PLACEHOLDER = re.compile(r"\x00[LEC]\d+\x00")
 _NOT_PROSE = re.compile(
-    r'<svg\b.*?</svg>|<sup class="footnote-ref">.*?</sup>|<a href="#fnref[^"]*" class="footnote-backref">.*?</a>|\x00[LEC]\d+\x00',
+    r'<(?:svg\b.*?</svg>|sup class="footnote-ref">.*?</sup>|a href="#fnref[^"]*" class="footnote-backref">.*?</a>)',
     re.S,
 )
 _TAG = re.compile(r"<[^>]*>")
 _SPACES = re.compile(r"[ \t\r\n]{2,}")
+_RUN_OF_SPACES = re.compile(r"  +")  # _SPACES where no tab or CR is left: found faster
 
 
 @dataclass(frozen=True)
@@ -77,11 +86,21 @@ def terms_of(text: str) -> list[str]:
 
 
 def _words(text: str) -> list[str]:
+    """The words of `text`, folded (callers drop the one-letter ones)."""
     for mark in _PUNCTUATION:
         text = text.replace(mark, " ")
     if not text.isascii():
-        return _TOKEN.findall(fold(text))
-    return text.lower().encode("ascii").translate(_ASCII_WORDS).decode("ascii").split()
+        # Folding makes most accented text ASCII ("café" -> "cafe"), and what is left
+        # that is not a letter or digit ("©", "→") separates words, as a space does:
+        # then one accent no longer sends a whole essay down the slow regex.
+        text = _NON_ASCII.sub(_letters_only, fold(text))
+        if not text.isascii():
+            return _TOKEN.findall(text)
+    return text.encode("ascii").translate(_ASCII_WORDS).decode("ascii").split()
+
+
+def _letters_only(match: re.Match[str]) -> str:
+    return "".join(c if c.isalnum() else " " for c in match.group())
 
 
 def body_sections(body_html: str) -> list[tuple[str, str, str]]:
@@ -96,9 +115,12 @@ def body_sections(body_html: str) -> list[tuple[str, str, str]]:
 
 
 def plain_text(fragment: str) -> str:
-    # Markdown's HTML has no tabs or carriage returns; str.split() would be slower.
+    if "\x00" in fragment:
+        fragment = _PLACEHOLDER.sub("", fragment)
     text = html.unescape(_TAG.sub(" ", _NOT_PROSE.sub("", fragment))).replace("\n", " ")
-    return _SPACES.sub(" ", text).strip()
+    # Markdown's HTML rarely has tabs or carriage returns; str.split() would be slower.
+    spaces = _SPACES if "\t" in text or "\r" in text else _RUN_OF_SPACES
+    return spaces.sub(" ", text).strip()
 
 
 def search_body(body_html: str) -> SearchBody:
@@ -110,28 +132,64 @@ def search_body(body_html: str) -> SearchBody:
     for short in [t for t in counts if len(t) < MIN_TERM]:
         del counts[short]
     text = json.dumps({"sections": sections}, ensure_ascii=False, separators=(",", ":"))
-    return SearchBody(text, " ".join(f"{t} {n}" for t, n in sorted(counts.items())), sum(counts.values()))
+    return SearchBody(text, " ".join([f"{t} {counts[t]}" for t in sorted(counts)]), sum(counts.values()))
 
 
 # ---------------------------------------------------------------- the index files
 
-def plan_search(site: Site, bodies: Mapping[str, SearchBody]) -> Iterator[tuple[str, bytes]]:
-    """(output path, bytes) of every index file, for the released essays only."""
-    docs = []
-    postings: dict[str, list[str]] = {}  # term -> ["doc,weight", ...]: strings, joined into JSON as they are
-    for number, essay in enumerate(site.essays):
-        body = bodies[essay.slug]
-        about = _about_weights(essay)
-        _add_postings(postings, number, body.terms, about)
-        text_path = f"text/{hashlib.sha256(essay.path.encode()).hexdigest()[:12]}.json"
-        docs.append(_doc(site, essay, text_path, body.words + sum(about.values())))
-        yield FOLDER + text_path, body.text.encode("utf-8")
+@dataclass(frozen=True)
+class SearchSource:
+    """How the index gets an essay's search text and terms."""
+
+    words: int                            # the sum of its body's term weights
+    identity: str | None                  # what they are made of (its body's cache file); None: unknown
+    load: Callable[[], SearchBody]
+
+
+def plan_search(site: Site, sources: Mapping[str, SearchSource], state: Path | None = None, recall: Callable[[str], str | None] | None = None) -> Iterator[OutputFile]:
+    """Every index file, for the released essays only. Each essay's text and terms are
+    loaded in turn and let go: only the postings are kept until the term files are
+    written. With `state` (a cache file) and `recall` (an earlier body's terms by its
+    identity), a build in which few essays changed patches the previous postings and
+    reads no unchanged essay at all (postings.py)."""
+    abouts = [_about_weights(essay) for essay in site.essays]
+    entries = [postings.Entry(e.slug, sources[e.slug].identity, tuple(sorted(a.items()))) for e, a in zip(site.essays, abouts)]
+    stamp = f"{postings.VERSION}:{FORMAT_VERSION}:{__version__}:{record.package_fingerprint()}"
+    docs, texts = [], []
+    for essay, about in zip(site.essays, abouts):
+        texts.append(FOLDER + f"text/{hashlib.sha256(essay.path.encode()).hexdigest()[:12]}.json")
+        docs.append(_doc(site, essay, texts[-1][len(FOLDER) :], sources[essay.slug].words + sum(about.values())))
+    previous = postings.load(state, stamp) if recall is not None else None
+    merged = postings.patched(previous, entries, recall or (lambda _: None), lambda n: sources[site.essays[n].slug].load().terms)
+    if merged is None:
+        merged = postings.Postings()
+        for number, (essay, about) in enumerate(zip(site.essays, abouts)):
+            body = sources[essay.slug].load()
+            merged.add(number, postings.weights(body.terms, about))
+            yield OutputFile(texts[number], body.text.encode("utf-8"), key=_text_key(entries[number]))
+    else:
+        for essay, path, entry in zip(site.essays, texts, entries):
+            yield _text_file(path, entry, sources[essay.slug])
+    postings.save(state, stamp, entries, merged)
     shards: dict[str, list[str]] = {}
-    for term in sorted(postings):
-        shards.setdefault(term[:2].encode("utf-8").hex(), []).append(f'{json.dumps(term, ensure_ascii=False)}:[{",".join(postings[term])}]')
-    yield FOLDER + "index.json", _json({"version": FORMAT_VERSION, "docs": docs, "shards": sorted(shards)})
-    for name, entries in shards.items():
-        yield f"{FOLDER}terms/{name}.json", ("{" + ",".join(entries) + "}").encode("utf-8")
+    for term in sorted(merged.terms):
+        shards.setdefault(term[:2].encode("utf-8").hex(), []).append(f'{json.dumps(term, ensure_ascii=False)}:[{merged.joined(term)}]')
+    del merged
+    yield OutputFile(FOLDER + "index.json", _json({"version": FORMAT_VERSION, "docs": docs, "shards": sorted(shards)}))
+    for name in sorted(shards):
+        yield OutputFile(f"{FOLDER}terms/{name}.json", ("{" + ",".join(shards.pop(name)) + "}").encode("utf-8"))
+
+
+def _text_key(entry: postings.Entry) -> str | None:
+    return None if entry.identity is None else f"search-text:{FORMAT_VERSION}:{entry.identity}"
+
+
+def _text_file(path: str, entry: postings.Entry, source: SearchSource) -> OutputFile:
+    """An essay's text file, read from its body only if the previous output lacks it."""
+    key = _text_key(entry)
+    if key is None:
+        return OutputFile(path, source.load().text.encode("utf-8"))
+    return OutputFile(path, key=key, load=lambda: source.load().text.encode("utf-8"))
 
 
 def _about_weights(essay: EssayView) -> Counter[str]:
@@ -141,24 +199,6 @@ def _about_weights(essay: EssayView) -> Counter[str]:
         for term in terms_of(text):
             weights[term] += weight
     return weights
-
-
-def _add_postings(postings: dict[str, list[str]], number: int, terms: str, about: Counter[str]) -> None:
-    """One essay's postings, appended in essay order (a few hundred thousand for a large
-    site: string work only, no parsing of the body's weights unless a title shares the term)."""
-    prefix = f"{number},"
-    parts = terms.split()
-    extra = dict(about)
-    for term, weight in zip(parts[::2], parts[1::2]):
-        if term in extra:
-            weight = str(int(weight) + extra.pop(term))
-        found = postings.get(term)
-        if found is None:
-            postings[term] = [prefix + weight]
-        else:
-            found.append(prefix + weight)
-    for term in sorted(extra):
-        postings.setdefault(term, []).append(f"{prefix}{extra[term]}")
 
 
 def _doc(site: Site, essay: EssayView, text_path: str, words: int) -> dict[str, object]:
@@ -178,4 +218,4 @@ def _json(value: object) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
 
 
-__all__ = ["SearchBody", "fold", "terms_of", "body_sections", "plain_text", "search_body", "plan_search", "FORMAT_VERSION"]
+__all__ = ["SearchBody", "SearchSource", "fold", "terms_of", "body_sections", "plain_text", "search_body", "plan_search", "FORMAT_VERSION"]

@@ -10,11 +10,13 @@ import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 from functools import cached_property, lru_cache
 from datetime import datetime
 
 from essaygen.config import Author, SiteConfig
 from essaygen.memo import Memo, cached_hash
+from essaygen.problems import UsageError
 from essaygen.content import Revision, slugify
 from essaygen.schedule import Planned, Schedule, Teaser
 from essaygen.urls import essay_dir, page_dir, series_dir, tag_dir
@@ -39,6 +41,45 @@ class NavLink:
     part: int | None = None
 
 
+class BodyGone(UsageError):
+    """A stored body's file disappeared or was damaged during the build (someone
+    deleted the cache meanwhile): nothing is written, and building again mends it."""
+
+    def __init__(self, file: str) -> None:
+        super().__init__(f"the cache file {file} disappeared or was damaged during the build — build again")
+        self.file = file
+
+    def __reduce__(self) -> tuple[type[BodyGone], tuple[str]]:  # raised in page workers too
+        return (BodyGone, (self.file,))
+
+
+@dataclass(frozen=True)
+class StoredBody:
+    """An essay's HTML left in the body cache (cache.py) by a streaming build, with
+    what turns it into the page's HTML: each link placeholder's tags, and the formatted
+    citations. A 5,000-essay site then holds no body in memory: each is read when
+    its page or feed entry is made, in whichever process makes it."""
+
+    file: str
+    links: tuple[tuple[str, str], ...]      # markdown.link_tags
+    clusters: tuple[Any, ...] = ()          # CitationCluster, in order
+    formatted: Any = None                   # their FormattedCitations, once formatted
+
+    def html(self) -> str:
+        from essaygen.cache import stored_html
+        from essaygen.markdown import apply_links
+
+        raw = stored_html(self.file)
+        if raw is None:
+            raise BodyGone(self.file)
+        html = apply_links(raw, self.links)
+        if self.formatted is not None and self.clusters:
+            from essaygen.citations.render import link_citations
+
+            html = link_citations(html, self.clusters, self.formatted)
+        return html
+
+
 @cached_hash
 @dataclass(frozen=True)
 class EssayView:
@@ -58,7 +99,7 @@ class EssayView:
     total: int | None
     words: int
     headings: tuple[tuple[int, str, str], ...]
-    body_html: str
+    held_html: str                      # the body's HTML, "" when it is `stored`
     references_html: str = ""
     cite_html: str = ""
     cited_keys: tuple[str, ...] = ()
@@ -68,10 +109,33 @@ class EssayView:
     draft: bool = False
     prev: NavLink | None = None
     next: NavLink | None = None
+    stored: StoredBody | None = None
 
     @property
     def path(self) -> str:
         return essay_dir(self.slug)
+
+    @property
+    def body_html(self) -> str:
+        """The body's HTML (read from the cache on each use when it is stored there)."""
+        return self.held_html if self.stored is None else self.stored.html()
+
+    @property
+    def body_identity(self) -> object:
+        """What the body's HTML is made of, cheaper to compare than the HTML."""
+        return self.held_html if self.stored is None else self.stored
+
+    def with_citations(self, clusters: tuple[Any, ...], formatted: Any) -> EssayView:
+        """The essay with its citation placeholders replaced by `formatted` clusters."""
+        if not clusters:
+            return self
+        if self.stored is not None:  # linked when the HTML is read; checked now
+            if len(clusters) != len(formatted.clusters):
+                raise ValueError(f"{len(clusters)} citations but {len(formatted.clusters)} formatted clusters")
+            return replace(self, stored=replace(self.stored, clusters=clusters, formatted=formatted))
+        from essaygen.citations.render import link_citations
+
+        return replace(self, held_html=link_citations(self.held_html, clusters, formatted))
 
     @property
     def reading_minutes(self) -> int:

@@ -29,7 +29,7 @@ from hypothesis import event, given, note, settings
 from hypothesis import strategies as st
 
 from conftest import REPO, run_cli, tree_bytes
-from essaygen.cache import CACHE_DIR, JsonStore
+from essaygen.cache import CACHE_DIR, BodyCache, FileDigests
 from robustness.harness import assert_honest, diff, run_main, snapshot, write_site
 from robustness.profiles import BUILD_EXAMPLES, BUILDS
 from robustness.strategies import HOSTILE, WORDS
@@ -357,10 +357,10 @@ def test_two_concurrent_builds_both_succeed_and_equal_a_clean_build(tmp_path: Pa
     assert tree_bytes(site / "output") == tree_bytes(tmp_path / "clean")
     assert not [p for p in site.iterdir() if p.name.startswith(".essaygen-stage-")]
     # Every cache entry is whole (its checksum holds) and the cache gives the same output.
-    store = JsonStore(site / CACHE_DIR / "bodies")
-    entries = list((site / CACHE_DIR / "bodies").rglob("*.json"))
+    store = BodyCache(site / CACHE_DIR, FileDigests(site))
+    entries = list((site / CACHE_DIR / "bodies").rglob("*.body"))
     assert entries
-    assert all(store.load(p.stem) is not None for p in entries)
+    assert all(store.get(p.stem) is not None for p in entries)
     assert not list((site / CACHE_DIR).rglob("*.tmp"))
     again = run_cli("build", site, "-o", tmp_path / "cached", "--as-of", AS_OF)
     assert again.returncode == 0 and tree_bytes(tmp_path / "cached") == tree_bytes(tmp_path / "clean")

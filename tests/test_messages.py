@@ -23,7 +23,7 @@ import pytest
 from essaygen import feeds, newessay
 from essaygen.clock import BadDate, load_zone, parse_instant
 from essaygen.config import parse_config
-from essaygen.content import Source, decode_source, parse_essay, parse_page, read_sources
+from essaygen.content import Source, body_digest, decode_source, parse_essay, parse_page, read_body, read_sources
 from essaygen.markdown import RenderContext, render_body
 from essaygen.problems import Problem, SiteError
 from essaygen.yamldoc import parse_yaml
@@ -73,6 +73,14 @@ def file_bytes(data: bytes, path: str = ESSAY) -> Trigger:
         _, problem = decode_source(data, path)
         return [problem] if problem else []
     return run
+
+
+def edited_while_building(tmp: Path) -> list[Problem]:
+    """A render worker reads an essay again, and finds it is not the text that was parsed."""
+    (tmp / "content" / "essays").mkdir(parents=True)
+    (tmp / ESSAY).write_text("---\ntitle: A\n---\nEdited since.\n")
+    _, problem = read_body(tmp, ESSAY, body_digest("As parsed.\n"))
+    return [problem] if problem else []
 
 
 def site_yaml(text: str) -> Trigger:
@@ -251,6 +259,7 @@ MESSAGES: dict[str, Row] = {
     "revision date": Row("content", r"^'soon' is not a date — ", front("title: A\ndate: 2020-01-01\nrevisions:\n  - {date: soon, note: n}\n"), ESSAY),
     # content.py: files and front matter
     "not UTF-8": Row("content", r"^the file is not UTF-8 text — save it as UTF-8", file_bytes(b"---\ntitle: caf\xe9\n"), ESSAY),
+    "edited while building": Row("content", r"^the file changed while the site was being built — build again$", edited_while_building, ESSAY),
     "invisible character": Row("content", r"^the file contains the invisible character U\+000B, .+ — delete it", file_bytes(b"---\ntitle: A\n---\na\x0bb\n"), ESSAY),
     "NUL character": Row("content", r"^the file contains the invisible character U\+0000, .+ — the file may be saved as UTF-16", file_bytes("t\0i\0".encode()), ESSAY),
     "empty file": Row("content", r"^the file is empty — start it with front matter", raw_source(""), ESSAY),
@@ -288,7 +297,7 @@ MESSAGES: dict[str, Row] = {
     "part taken": Row("schedule", r"^part 1 is also content/essays/\w+\.md — give each essay its own part number$", build({"e.md": essay_with("x", "series: s\npart: 1\n"), "f.md": essay_with("y", "series: s\npart: 1\n")}), "content/essays/f.md"),
     # themes.py, build.py
     "theme not found": Row("themes", r"^theme 'nope' not found in themes/ or among the built-in themes \(.+\) — check `theme:`$", build({"e.md": essay_with("x")}, SITE + "theme: nope\n"), "site.yaml"),
-    "duplicate slug": Row("build", r"^slug 'same' is also used by content/essays/\w+\.md — give one of them another `slug:`$", build({"e.md": essay_with("x", "slug: same\n"), "f.md": essay_with("y", "slug: same\n")}), "content/essays/f.md"),
+    "duplicate slug": Row("loading", r"^slug 'same' is also used by content/essays/\w+\.md — give one of them another `slug:`$", build({"e.md": essay_with("x", "slug: same\n"), "f.md": essay_with("y", "slug: same\n")}), "content/essays/f.md"),
     "cover image": Row("build", r"^the image 'cover.png' does not exist — check the file name and folder$", build({"e.md": essay_with("x", "image: cover.png\nimage_alt: A cover\n")}), ESSAY),
     # markdown.py: links and files
     "link out of content": Row("markdown", r"^'\.\./\.\./x.png' points outside the content folder — link to files in content/media/", build({"e.md": essay_with("![x](../../x.png)\n")}), ESSAY),

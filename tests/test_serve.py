@@ -177,7 +177,9 @@ def test_a_corrupt_cache_entry_is_ignored(sample_site: Path, tmp_path: Path) -> 
     out = tmp_path / "out"
     assert run_cli("build", sample_site, "-o", out, "--as-of", "2026-11-22").returncode == 0
     before = tree_bytes(out)
-    for entry in (sample_site / ".essaygen-cache").rglob("*.json"):
+    entries = [*(sample_site / ".essaygen-cache").rglob("*.json"), *(sample_site / ".essaygen-cache").rglob("*.body")]
+    assert any(entry.suffix == ".body" for entry in entries)
+    for entry in entries:
         entry.write_text(entry.read_text()[:-20] + "garbage")
     result = run_cli("build", sample_site, "-o", out, "--as-of", "2026-11-22")
     assert result.returncode == 0, result.stderr
@@ -198,7 +200,7 @@ def test_a_remembering_rebuild_gives_exactly_what_a_cold_build_writes(sample_sit
     yaml.write_text(yaml.read_text().replace("title:", "title: The", 1))
     result = build(options, now)
     assert result.output is not None
-    memory = {path: f.data if f.data is not None else Path(f.copy_from or "").read_bytes() for path, f in result.output.files.items()}
+    memory = {path: f.bytes() if f.copy_from is None else Path(f.copy_from).read_bytes() for path, f in result.output.files.items()}
     cold = tmp_path / "cold"
     build(BuildOptions(sample_site, out=cold, as_of="2026-11-22", search=False, use_cache=False), now)
     assert memory == tree_bytes(cold)
@@ -213,5 +215,5 @@ def test_serve_keeps_what_it_formats_and_check_writes_nothing(sample_site: Path,
     assert not cache.exists(), "check writes nothing, not even its cache"
     build(BuildOptions(sample_site, as_of="2026-11-22", search=False, write=False, collect=True, memo=Memo()), now)
     # A serve session's work (formatted citations, rendered bodies) serves the next build too.
-    assert list((cache / "citations").rglob("*.json")) and list((cache / "bodies").rglob("*.json"))
+    assert list((cache / "citations").rglob("*.json")) and list((cache / "bodies").rglob("*.body"))
     assert not (sample_site / "output").exists(), "serve writes no output"

@@ -39,6 +39,8 @@ AUTHOR_IN_TEXT = "author-in-text"
 # with single punctuation marks inside; "--" or a trailing "." ends the key.
 _KEY = re.compile(r"\w+(?:[:.#$%&\-+?<>~/]\w+)*")
 _SPACE = re.compile(r"\s+")
+_BRACE = re.compile(r"[{}]")
+_WHITESPACE = re.compile(r"\s")
 
 
 @dataclass(frozen=True)
@@ -85,14 +87,19 @@ def brace_pairs(src: str) -> dict[int, int]:
     """Each "{" of src that a "}" closes before any whitespace, to the index of that "}".
     One pass, so that a line of "@{" is linear, not a scan to its end per "@"."""
     pairs: dict[int, int] = {}
+    if "{" not in src:
+        return pairs  # almost every source: no braced key can start
     opened: list[int] = []
-    for i, ch in enumerate(src):
-        if ch == "{":
+    after = 0  # visit only the braces: a regex finds whitespace between them
+    for brace in _BRACE.finditer(src):
+        i = brace.start()
+        if opened and _WHITESPACE.search(src, after, i):
+            opened.clear()  # a braced key holds no whitespace (\s is exactly str.isspace)
+        if src[i] == "{":
             opened.append(i)
-        elif ch == "}" and opened:
+        elif opened:
             pairs[opened.pop()] = i
-        elif ch.isspace():
-            opened.clear()  # a braced key holds no whitespace
+        after = i + 1
     return pairs
 
 

@@ -1,0 +1,210 @@
+"""A build that streams: bodies stay in the cache until their pages are made, parsed
+sources and the search postings are kept between builds, and the output replaced by
+a build becomes the next one's staging folder. Each must give exactly what a build
+from nothing gives."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from conftest import tree_bytes
+from essaygen import postings
+from essaygen.build import BuildOptions, build
+from essaygen.cache import CACHE_DIR
+from essaygen.content import body_digest, read_body
+from essaygen.output import safe_relative
+from essaygen.site import BodyGone, StoredBody
+
+AS_OF = "2026-11-22"
+NOW = datetime(2026, 11, 22, 12, tzinfo=timezone.utc)
+ESSAY = "content/essays/ways-of-working.md"
+
+
+def build_into(site: Path, out: Path, **options: object) -> object:
+    return build(BuildOptions(site, out=out, as_of=AS_OF, **options), NOW)  # type: ignore[arg-type]
+
+
+def clean(site: Path, tmp_path: Path, name: str = "clean") -> dict[str, bytes]:
+    out = tmp_path / name
+    shutil.rmtree(out, ignore_errors=True)
+    build_into(site, out, use_cache=False)
+    return tree_bytes(out)
+
+
+def test_published_essays_keep_their_bodies_in_the_cache_not_in_memory(sample_site: Path, tmp_path: Path) -> None:
+    result = build_into(sample_site, tmp_path / "out")
+    essays = result.site.essays  # type: ignore[attr-defined]
+    assert essays and all(e.stored is not None and e.held_html == "" for e in essays)
+    assert all(Path(e.stored.file).is_file() for e in essays)
+    page = (tmp_path / "out" / essays[0].path / "index.html").read_text()
+    assert essays[0].body_html in page
+    # check and --no-cache have no cache to leave bodies in: they hold them.
+    held = build_into(sample_site, tmp_path / "held", use_cache=False).site.essays  # type: ignore[attr-defined]
+    assert all(e.stored is None and e.held_html for e in held)
+    assert [e.body_html for e in held] == [e.body_html for e in essays]
+
+
+def test_a_stored_body_that_disappears_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(BodyGone, match=r"the cache file .*gone\.body disappeared or was damaged during the build — build again"):
+        StoredBody(str(tmp_path / "gone.body"), ()).html()
+
+
+def test_a_body_read_again_must_be_the_one_parsed(sample_site: Path) -> None:
+    text = (sample_site / ESSAY).read_text()
+    body = text.split("---\n", 2)[2]
+    assert read_body(sample_site, ESSAY, body_digest(body)) == (body, None)
+    found, problem = read_body(sample_site, ESSAY, body_digest(body + "edited"))
+    assert found is None and problem is not None
+    assert str(problem) == f"{ESSAY}:1:1: the file changed while the site was being built — build again"
+
+
+def test_edits_between_streaming_builds_give_what_a_cold_build_gives(sample_site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build_into(sample_site, out)
+    essay = sample_site / ESSAY
+    edits = [
+        lambda t: t + "\nA sentence about peer support and mutual aid.\n",
+        lambda t: t.replace("title:", "title: Retitled,", 1),
+        lambda t: t.replace("Lab", "Laboratory"),
+    ]
+    for edit in edits:
+        essay.write_text(edit(essay.read_text()))
+        build_into(sample_site, out)
+        assert tree_bytes(out) == clean(sample_site, tmp_path)
+
+
+# ---------------------------------------------------------------- parsed sources
+
+def test_parsed_sources_are_kept_and_an_edit_is_seen(sample_site: Path, tmp_path: Path) -> None:
+    build_into(sample_site, tmp_path / "out")
+    assert list((sample_site / CACHE_DIR / "parsed").glob("*.pickle"))
+    essay = sample_site / ESSAY
+    essay.write_text(essay.read_text().replace("title:", "title: Freshly named,", 1))
+    result = build_into(sample_site, tmp_path / "out")
+    titles = [e.title for e in result.site.essays]  # type: ignore[attr-defined]
+    assert any(t.startswith("Freshly named,") for t in titles)
+
+
+def test_a_damaged_parse_cache_is_ignored(sample_site: Path, tmp_path: Path) -> None:
+    build_into(sample_site, tmp_path / "out")
+    for file in (sample_site / CACHE_DIR / "parsed").glob("*.pickle"):
+        file.write_bytes(file.read_bytes()[:-10] + b"0123456789")
+    build_into(sample_site, tmp_path / "out")
+    assert tree_bytes(tmp_path / "out") == clean(sample_site, tmp_path)
+
+
+def test_a_new_site_configuration_parses_again(sample_site: Path, tmp_path: Path) -> None:
+    build_into(sample_site, tmp_path / "out")
+    config = sample_site / "site.yaml"
+    config.write_text(config.read_text().replace("timezone: Europe/London", "timezone: America/New_York"))
+    assert "America/New_York" in config.read_text()
+    build_into(sample_site, tmp_path / "out")
+    assert tree_bytes(tmp_path / "out") == clean(sample_site, tmp_path)
+
+
+# ---------------------------------------------------------------- the spare output
+
+def test_the_replaced_output_is_updated_in_place_into_the_next(sample_site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build_into(sample_site, out)
+    build_into(sample_site, out)  # the first output is now the spare
+    spares = [p for p in (sample_site / CACHE_DIR / "spare").iterdir() if p.is_dir()]
+    assert len(spares) == 1
+    (out / "left-by-hand.html").write_text("stale")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (out / "a-link").symlink_to(outside, target_is_directory=True)
+    essay = sample_site / ESSAY
+    for n in range(3):  # the hand-made files go into the spare, then must not come back
+        essay.write_text(essay.read_text() + f"\nClosing line {n}.\n")
+        result = build_into(sample_site, out)
+        assert tree_bytes(out) == clean(sample_site, tmp_path)
+        assert result.stats.written < result.files / 4  # type: ignore[attr-defined]
+    assert not (out / "left-by-hand.html").exists() and not (out / "a-link").exists()
+    assert list(outside.iterdir()) == []
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".essaygen-stage-")]
+
+
+def test_a_spare_with_a_file_where_a_folder_goes_is_mended(sample_site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build_into(sample_site, out)
+    build_into(sample_site, out)
+    spare = next(p for p in (sample_site / CACHE_DIR / "spare").iterdir() if p.is_dir())
+    shutil.rmtree(spare / "essays")
+    (spare / "essays").write_text("a file where a folder goes")
+    (spare / "index.html").unlink()
+    (spare / "index.html").mkdir()
+    build_into(sample_site, out)
+    assert tree_bytes(out) == clean(sample_site, tmp_path)
+
+
+@pytest.mark.parametrize(("path", "plain"), [("essays/x/index.html", "essays/x/index.html"), ("a//b", "a/b"), ("./a/./b", "a/b")])
+def test_output_paths_are_normalised(path: str, plain: str) -> None:
+    assert safe_relative(path) == plain
+
+
+# ---------------------------------------------------------------- search postings
+
+def _merge(bodies: list[str], abouts: list[dict[str, int]]) -> postings.Postings:
+    merged = postings.Postings()
+    for number, (terms, about) in enumerate(zip(bodies, abouts)):
+        merged.add(number, postings.weights(terms, about))
+    merged.compact()
+    return merged
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_patched_postings_equal_merged_ones(seed: int) -> None:
+    rng = random.Random(seed)
+    vocabulary = [f"w{i}" for i in range(60)]
+
+    def body() -> str:
+        chosen = sorted(rng.sample(vocabulary, rng.randint(0, 25)))
+        return " ".join(f"{t} {rng.randint(1, 9)}" for t in chosen)
+
+    def about() -> dict[str, int]:
+        return {t: rng.randint(1, 5) for t in rng.sample(vocabulary + ["only-title"], rng.randint(0, 4))}
+
+    count = rng.randint(1, 40)
+    bodies, abouts = [body() for _ in range(count)], [about() for _ in range(count)]
+    before = [postings.Entry(f"e{n}", f"b{n}:0", tuple(sorted(abouts[n].items()))) for n in range(count)]
+    kept = {f"b{n}:0": bodies[n] for n in range(count)}
+    previous = (before, _merge(bodies, abouts))
+    for n in rng.sample(range(count), min(count, rng.randint(1, 5))):
+        bodies[n], kept[f"b{n}:1"] = (new := body()), new
+        if rng.random() < 0.5:
+            abouts[n] = about()
+    after = [postings.Entry(f"e{n}", f"b{n}:1" if f"b{n}:1" in kept else f"b{n}:0", tuple(sorted(abouts[n].items()))) for n in range(count)]
+    patched = postings.patched(previous, after, kept.get, lambda n: bodies[n])
+    assert patched is not None
+    merged = _merge(bodies, abouts)
+    assert {t: patched.joined(t) for t in patched.terms} == {t: merged.joined(t) for t in merged.terms}
+
+
+def test_postings_are_merged_afresh_when_the_essays_are_not_the_same() -> None:
+    entry = postings.Entry("a", "x", ())
+    previous = ([entry], postings.Postings())
+    assert postings.patched(previous, [entry, postings.Entry("b", "y", ())], lambda _: "", lambda _: "") is None
+    assert postings.patched(previous, [postings.Entry("a", None, ())], lambda _: "", lambda _: "") is None
+    assert postings.patched(previous, [postings.Entry("a", "z", ())], lambda _: None, lambda _: "") is None
+
+
+def test_a_build_that_patches_the_postings_writes_the_same_index(sample_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    build_into(sample_site, out)
+    assert (sample_site / CACHE_DIR / "search" / "postings.pickle").is_file()
+    essay = sample_site / ESSAY
+    essay.write_text(essay.read_text() + "\nA new word: zyzzyva.\n")
+    merged: list[int] = []
+    add = postings.Postings.add
+    monkeypatch.setattr(postings.Postings, "add", lambda self, n, w: (merged.append(n), add(self, n, w)))
+    build_into(sample_site, out)
+    assert merged == []  # patched: no essay's terms were merged again
+    assert b"zyzzyva" in b"".join(v for k, v in tree_bytes(out).items() if k.startswith("search/terms/"))
+    monkeypatch.undo()
+    assert tree_bytes(out) == clean(sample_site, tmp_path)
