@@ -328,7 +328,7 @@ def parse_essay(source: Source, config: SiteConfig) -> tuple[Essay | None, list[
         body=body,
         line_offset=offset,
         bundle=source.bundle,
-        doc=doc,
+        doc=doc.top_level(),  # every check needing more was made above
         body_digest=body_digest(body),
     ), []
 

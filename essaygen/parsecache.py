@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from essaygen import record
+from essaygen.pickles import read_pickle, write_pickle
 from essaygen.config import SiteConfig
 from essaygen.content import Essay, Page, SourceFile
 from essaygen.problems import Problem
@@ -66,28 +66,10 @@ class ParseCache:
 
     def save(self) -> None:
         """Keep this build's parses (only these: deleted files leave the cache)."""
-        if self.file is None or not (self.changed or len(self.fresh) != len(self.known)):
-            return
-        try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            data = pickle.dumps(self.fresh, protocol=pickle.HIGHEST_PROTOCOL)
-            tmp = self.file.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_bytes(hashlib.sha256(data).digest() + data)
-            os.replace(tmp, self.file)
-        except OSError:
-            pass  # a cache that cannot be written only costs time
+        if self.file is not None and (self.changed or len(self.fresh) != len(self.known)):
+            write_pickle(self.file, self.fresh)
 
 
 def _load(file: Path) -> dict[str, Any]:
-    try:
-        raw = file.read_bytes()
-    except OSError:
-        return {}
-    checksum, data = raw[:32], raw[32:]
-    if hashlib.sha256(data).digest() != checksum:
-        return {}
-    try:
-        found = pickle.loads(data)
-    except Exception:  # noqa: BLE001 - a damaged or foreign entry is only ignored
-        return {}
+    found = read_pickle(file)
     return found if isinstance(found, dict) else {}

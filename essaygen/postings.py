@@ -13,12 +13,11 @@ adds its new ones. The result is the same either way, which a test checks.
 from __future__ import annotations
 
 import bisect
-import hashlib
-import os
-import pickle
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from essaygen.pickles import read_pickle, write_pickle
 
 VERSION = 1
 COMPACT_EVERY = 256          # essays between joins of the postings (memory)
@@ -30,8 +29,8 @@ class Entry:
     """An essay's place in the index, and what its postings were made from."""
 
     slug: str
-    identity: str | None                     # its body's text and terms (a cache file); None: unknown
-    about: tuple[tuple[str, int], ...]       # title, subtitle, summary and tag terms, with weights
+    identity: str | None        # its body's text and terms (a cache file); None: unknown
+    about: str                  # its title, subtitle, summary and tag terms: "term weight term weight"
 
 
 @dataclass
@@ -86,11 +85,13 @@ class Postings:
         return ",".join(self.terms[term])
 
 
-def weights(terms: str, about: Mapping[str, int]) -> list[tuple[str, str]]:
+def weights(terms: str, about: str) -> list[tuple[str, str]]:
     """An essay's (term, weight) postings: its body's terms (in their order), with the
-    weights of title and other terms added, then the terms only those have."""
+    weights of title and other terms (`about`, in the same form) added, then the terms
+    only those have."""
     parts = terms.split()
-    extra = dict(about)
+    pairs = about.split()
+    extra = dict(zip(pairs[::2], map(int, pairs[1::2])))
     found = []
     for term, weight in zip(parts[::2], parts[1::2]):
         if term in extra:
@@ -118,35 +119,22 @@ def patched(
         old_terms = recall(before[n].identity or "")
         if old_terms is None:
             return None
-        postings.replace(n, weights(old_terms, dict(before[n].about)), weights(terms_of(n), dict(entries[n].about)))
+        postings.replace(n, weights(old_terms, before[n].about), weights(terms_of(n), entries[n].about))
     return postings
 
 
 def load(file: Path | None, stamp: str) -> tuple[list[Entry], Postings] | None:
     """The postings a build saved, with its entries; None if absent, damaged or foreign."""
-    if file is None:
+    found = read_pickle(file) if file is not None else None
+    if not isinstance(found, tuple) or len(found) != 3:
         return None
-    try:
-        raw = file.read_bytes()
-        if hashlib.sha256(raw[32:]).digest() != raw[:32]:
-            return None
-        saved_stamp, entries, terms = pickle.loads(raw[32:])
-    except Exception:  # noqa: BLE001 - a damaged or foreign file is only ignored
-        return None
+    saved_stamp, entries, terms = found
     if saved_stamp != stamp or not isinstance(terms, dict) or not isinstance(entries, list):
         return None
     return entries, Postings(terms)
 
 
 def save(file: Path | None, stamp: str, entries: list[Entry], postings: Postings) -> None:
-    if file is None:
-        return
-    postings.compact()
-    try:
-        file.parent.mkdir(parents=True, exist_ok=True)
-        data = pickle.dumps((stamp, entries, postings.terms), protocol=pickle.HIGHEST_PROTOCOL)
-        tmp = file.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(hashlib.sha256(data).digest() + data)
-        os.replace(tmp, file)
-    except OSError:
-        pass  # a cache that cannot be written only costs time
+    if file is not None:
+        postings.compact()
+        write_pickle(file, (stamp, entries, postings.terms))

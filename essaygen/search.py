@@ -152,32 +152,48 @@ def plan_search(site: Site, sources: Mapping[str, SearchSource], state: Path | N
     written. With `state` (a cache file) and `recall` (an earlier body's terms by its
     identity), a build in which few essays changed patches the previous postings and
     reads no unchanged essay at all (postings.py)."""
-    abouts = [_about_weights(essay) for essay in site.essays]
-    entries = [postings.Entry(e.slug, sources[e.slug].identity, tuple(sorted(a.items()))) for e, a in zip(site.essays, abouts)]
     stamp = f"{postings.VERSION}:{FORMAT_VERSION}:{__version__}:{record.package_fingerprint()}"
-    docs, texts = [], []
-    for essay, about in zip(site.essays, abouts):
+    entries, docs, texts = [], [], []
+    for essay in site.essays:
+        about = _about_weights(essay)
+        entries.append(postings.Entry(essay.slug, sources[essay.slug].identity, " ".join(f"{t} {n}" for t, n in sorted(about.items()))))
         texts.append(FOLDER + f"text/{hashlib.sha256(essay.path.encode()).hexdigest()[:12]}.json")
         docs.append(_doc(site, essay, texts[-1][len(FOLDER) :], sources[essay.slug].words + sum(about.values())))
     previous = postings.load(state, stamp) if recall is not None else None
     merged = postings.patched(previous, entries, recall or (lambda _: None), lambda n: sources[site.essays[n].slug].load().terms)
     if merged is None:
         merged = postings.Postings()
-        for number, (essay, about) in enumerate(zip(site.essays, abouts)):
+        for number, (essay, entry) in enumerate(zip(site.essays, entries)):
             body = sources[essay.slug].load()
-            merged.add(number, postings.weights(body.terms, about))
-            yield OutputFile(texts[number], body.text.encode("utf-8"), key=_text_key(entries[number]))
+            merged.add(number, postings.weights(body.terms, entry.about))
+            yield OutputFile(texts[number], body.text.encode("utf-8"), key=_text_key(entry))
     else:
         for essay, path, entry in zip(site.essays, texts, entries):
             yield _text_file(path, entry, sources[essay.slug])
     postings.save(state, stamp, entries, merged)
-    shards: dict[str, list[str]] = {}
+    del entries, previous
+    yield OutputFile(FOLDER + "index.json", _json({"version": FORMAT_VERSION, "docs": docs, "shards": sorted({_shard(t) for t in merged.terms})}))
+    yield from _shard_files(merged)
+
+
+def _shard(term: str) -> str:
+    return term[:2].encode("utf-8").hex()
+
+
+def _shard_files(merged: postings.Postings) -> Iterator[OutputFile]:
+    """One file per shard, each made and let go in turn. Terms sharing their first two
+    characters are neighbours in sorted order: a shard is a run of them."""
+    current, entries = "", []
     for term in sorted(merged.terms):
-        shards.setdefault(term[:2].encode("utf-8").hex(), []).append(f'{json.dumps(term, ensure_ascii=False)}:[{merged.joined(term)}]')
-    del merged
-    yield OutputFile(FOLDER + "index.json", _json({"version": FORMAT_VERSION, "docs": docs, "shards": sorted(shards)}))
-    for name in sorted(shards):
-        yield OutputFile(f"{FOLDER}terms/{name}.json", ("{" + ",".join(shards.pop(name)) + "}").encode("utf-8"))
+        name = _shard(term)
+        if name != current and entries:
+            yield OutputFile(f"{FOLDER}terms/{current}.json", ("{" + ",".join(entries) + "}").encode("utf-8"))
+            entries = []
+        current = name
+        entries.append(f'{json.dumps(term, ensure_ascii=False)}:[{merged.joined(term)}]')
+        del merged.terms[term]
+    if entries:
+        yield OutputFile(f"{FOLDER}terms/{current}.json", ("{" + ",".join(entries) + "}").encode("utf-8"))
 
 
 def _text_key(entry: postings.Entry) -> str | None:

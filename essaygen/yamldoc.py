@@ -75,6 +75,11 @@ class YamlDoc:
         line, col = self.where(keypath, key=key)
         return Problem(self.path, line, col, message)
 
+    def top_level(self) -> YamlDoc:
+        """The positions of the top-level keys only, without the data: what later stages
+        point at (`date`, `part`, `image`...), kept for every essay of a large site."""
+        return YamlDoc(None, self.path, {k: v for k, v in self.marks.items() if len(k) <= 1}, {k: v for k, v in self.key_marks.items() if len(k) <= 1})
+
 
 class _Builder:
     def __init__(self, path: str, line_offset: int, text: str = "") -> None:

@@ -150,7 +150,7 @@ def test_output_paths_are_normalised(path: str, plain: str) -> None:
 
 # ---------------------------------------------------------------- search postings
 
-def _merge(bodies: list[str], abouts: list[dict[str, int]]) -> postings.Postings:
+def _merge(bodies: list[str], abouts: list[str]) -> postings.Postings:
     merged = postings.Postings()
     for number, (terms, about) in enumerate(zip(bodies, abouts)):
         merged.add(number, postings.weights(terms, about))
@@ -167,19 +167,19 @@ def test_patched_postings_equal_merged_ones(seed: int) -> None:
         chosen = sorted(rng.sample(vocabulary, rng.randint(0, 25)))
         return " ".join(f"{t} {rng.randint(1, 9)}" for t in chosen)
 
-    def about() -> dict[str, int]:
-        return {t: rng.randint(1, 5) for t in rng.sample(vocabulary + ["only-title"], rng.randint(0, 4))}
+    def about() -> str:
+        return " ".join(f"{t} {rng.randint(1, 5)}" for t in sorted(rng.sample(vocabulary + ["only-title"], rng.randint(0, 4))))
 
     count = rng.randint(1, 40)
     bodies, abouts = [body() for _ in range(count)], [about() for _ in range(count)]
-    before = [postings.Entry(f"e{n}", f"b{n}:0", tuple(sorted(abouts[n].items()))) for n in range(count)]
+    before = [postings.Entry(f"e{n}", f"b{n}:0", abouts[n]) for n in range(count)]
     kept = {f"b{n}:0": bodies[n] for n in range(count)}
     previous = (before, _merge(bodies, abouts))
     for n in rng.sample(range(count), min(count, rng.randint(1, 5))):
         bodies[n], kept[f"b{n}:1"] = (new := body()), new
         if rng.random() < 0.5:
             abouts[n] = about()
-    after = [postings.Entry(f"e{n}", f"b{n}:1" if f"b{n}:1" in kept else f"b{n}:0", tuple(sorted(abouts[n].items()))) for n in range(count)]
+    after = [postings.Entry(f"e{n}", f"b{n}:1" if f"b{n}:1" in kept else f"b{n}:0", abouts[n]) for n in range(count)]
     patched = postings.patched(previous, after, kept.get, lambda n: bodies[n])
     assert patched is not None
     merged = _merge(bodies, abouts)
@@ -187,11 +187,11 @@ def test_patched_postings_equal_merged_ones(seed: int) -> None:
 
 
 def test_postings_are_merged_afresh_when_the_essays_are_not_the_same() -> None:
-    entry = postings.Entry("a", "x", ())
+    entry = postings.Entry("a", "x", "")
     previous = ([entry], postings.Postings())
-    assert postings.patched(previous, [entry, postings.Entry("b", "y", ())], lambda _: "", lambda _: "") is None
-    assert postings.patched(previous, [postings.Entry("a", None, ())], lambda _: "", lambda _: "") is None
-    assert postings.patched(previous, [postings.Entry("a", "z", ())], lambda _: None, lambda _: "") is None
+    assert postings.patched(previous, [entry, postings.Entry("b", "y", "")], lambda _: "", lambda _: "") is None
+    assert postings.patched(previous, [postings.Entry("a", None, "")], lambda _: "", lambda _: "") is None
+    assert postings.patched(previous, [postings.Entry("a", "z", "")], lambda _: None, lambda _: "") is None
 
 
 def test_a_build_that_patches_the_postings_writes_the_same_index(sample_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
