@@ -851,7 +851,7 @@ def render_report(res: Results, sizes: list[int], cite_n: int | None) -> str:
         "Absolute seconds drift ±30% on this kind of machine; the ratios, measured in one run, hold. "
         "Why a target is missed, with profiles, and what would close it: `bench/ANALYSIS.md` (by hand).", "",
         "## Machine", "",
-        f"- nproc: {m.get('nproc')}; python: {m.get('python')}; {m.get('platform')}",
+        f"- nproc: {m.get('nproc')}; python: {m.get('python')}; {m.get('platform')}; Python bytecode caching on (PYTHONDONTWRITEBYTECODE unset)",
         f"- load average (1, 5, 15 min) at the start: {m.get('load')}; at the end: {m.get('load_end', 'n/a')} "
         "(other work on these cores inflates wall times; `results.json` also has CPU seconds per run)",
         f"- duration of this run: {m.get('duration', 'n/a')}",
@@ -924,6 +924,10 @@ def run_size(res: Results, n: int, tools: Tools, args: argparse.Namespace) -> No
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    # Every tool runs as on an editor's machine, where Python keeps compiled modules:
+    # with PYTHONDONTWRITEBYTECODE set (some sandboxes set it), each essaygen, Pelican
+    # and floor process would compile its own modules from source again (~0.1 s).
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     WORK.mkdir(parents=True, exist_ok=True)
     tools = Tools(essaygen_python=sys.executable)
     ensure_peers(tools, allow_install=not args.no_install)

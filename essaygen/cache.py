@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from essaygen.markdown import RenderedBody, SourceLink
+from essaygen.pickles import read_pickle, write_pickle
 from essaygen.problems import Problem
 from essaygen.search import SearchBody
 
@@ -129,6 +130,47 @@ class BodyCache:
         # JSON escapes newlines, and terms are words and numbers: one line each.
         lines = [json.dumps(meta, ensure_ascii=False, sort_keys=True), json.dumps(body.html, ensure_ascii=False), json.dumps(body.search.text, ensure_ascii=False), body.search.terms]
         return _write_atomically(Path(path), " ".join(map(_checksum, lines)) + "\n" + "\n".join(lines))
+
+
+class BodyIndex:
+    """The metadata of the last build's stored bodies in one pickle, each under its
+    file's size, times and inode: a build reads one file, not a thousand, to know its
+    bodies (a body file is checked in full when it is stored, or when it changed)."""
+
+    def __init__(self, cache: BodyCache) -> None:
+        self.file = Path(cache.folder + ".pickle") if cache.folder and cache.writable else None
+        found = read_pickle(self.file) if self.file is not None else None
+        self.known: dict[str, tuple[tuple[int, ...], RenderedBody, tuple[tuple[str, str], ...]]] = found if isinstance(found, dict) else {}
+        self.fresh: dict[str, tuple[tuple[int, ...], RenderedBody, tuple[tuple[str, str], ...]]] = {}
+        self.cache = cache
+
+    def get(self, key: str) -> RenderedBody | None:
+        found = self.known.get(key)
+        if found is None or _state(self.cache.file(key)) != found[0]:
+            return None
+        if any(self.cache.digests(path) != digest for path, digest in found[2]):
+            return None
+        self.fresh[key] = found
+        return found[1]
+
+    def remember(self, key: str, body: RenderedBody) -> None:
+        state = _state(self.cache.file(key))
+        if state is not None:
+            self.fresh[key] = (state, body, tuple((path, self.cache.digests(path)) for path in body.deps))
+
+    def save(self) -> None:
+        """Keep this build's bodies (only these), unless they are what was kept."""
+        if self.file is None or (self.fresh.keys() == self.known.keys() and all(self.fresh[k] is self.known[k] for k in self.fresh)):
+            return
+        write_pickle(self.file, self.fresh)
+
+
+def _state(file: str | None) -> tuple[int, ...] | None:
+    try:
+        info = os.stat(file) if file is not None else None
+    except OSError:
+        return None
+    return None if info is None else (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
 
 
 def stored_html(file: str) -> str | None:

@@ -17,7 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from essaygen.cache import BodyCache
+from essaygen.cache import BodyCache, BodyIndex
 from essaygen.content import read_body
 from essaygen.markdown import RenderContext, RenderedBody, body_key, render_body
 from essaygen.memo import Memo
@@ -80,10 +80,15 @@ def render_bodies(
     if memo is not None:
         return _render_remembered(jobs, cache, files, workers, memo)
     keys = [body_key(job.digest, job.ctx) for job in jobs]
-    results: list[RenderedBody | None] = [cache.get_meta(key) if job.slim else cache.get(key) for job, key in zip(jobs, keys)]
+    index = BodyIndex(cache)
+    results: list[RenderedBody | None] = [(index.get(key) or cache.get_meta(key)) if job.slim else cache.get(key) for job, key in zip(jobs, keys)]
     missing = [i for i, found in enumerate(results) if found is None]
     for i, body in zip(missing, _render([(jobs[i], keys[i]) for i in missing], _Worker(files, cache), workers)):
         results[i] = body
+    for key, job, body in zip(keys, jobs, results):
+        if job.slim and body is not None and is_slim(body) and key not in index.fresh:
+            index.remember(key, body)
+    index.save()
     return [r for r in results if r is not None], len(missing)
 
 

@@ -78,6 +78,17 @@ def test_edits_between_streaming_builds_give_what_a_cold_build_gives(sample_site
         assert tree_bytes(out) == clean(sample_site, tmp_path)
 
 
+def test_the_body_index_is_trusted_only_while_a_body_file_is_untouched(sample_site: Path, tmp_path: Path) -> None:
+    build_into(sample_site, tmp_path / "out")
+    assert (sample_site / CACHE_DIR / "bodies.pickle").is_file()
+    assert build_into(sample_site, tmp_path / "out").rendered == 0  # type: ignore[attr-defined]
+    damaged = sorted((sample_site / CACHE_DIR / "bodies").rglob("*.body"))[0]
+    damaged.write_text(damaged.read_text().replace("<p>", "<p>tampered ", 1))
+    again = build_into(sample_site, tmp_path / "out")
+    assert again.rendered == 1  # type: ignore[attr-defined]
+    assert tree_bytes(tmp_path / "out") == clean(sample_site, tmp_path)
+
+
 # ---------------------------------------------------------------- parsed sources
 
 def test_parsed_sources_are_kept_and_an_edit_is_seen(sample_site: Path, tmp_path: Path) -> None:
