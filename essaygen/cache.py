@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
@@ -206,10 +205,16 @@ def _body_lines(file: str | None, checked: tuple[int, ...]) -> list[str] | None:
 
 
 def _write_atomically(path: Path, text: str) -> bool:
+    # A temporary name of this process's own (no mkstemp: its random names cost a
+    # tenth of a millisecond per body), renamed over the entry in one step.
+    tmp = f"{path}.{os.getpid()}.tmp"
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        try:
+            handle = open(tmp, "w", encoding="utf-8")
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle = open(tmp, "w", encoding="utf-8")
+        with handle:
             handle.write(text)
         os.replace(tmp, path)
         return True
