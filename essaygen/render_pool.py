@@ -80,16 +80,25 @@ def render_bodies(
     if memo is not None:
         return _render_remembered(jobs, cache, files, workers, memo)
     keys = [body_key(job.digest, job.ctx) for job in jobs]
-    index = BodyIndex(cache)
-    results: list[RenderedBody | None] = [(index.get(key) or cache.get_meta(key)) if job.slim else cache.get(key) for job, key in zip(jobs, keys)]
+    # Slim bodies' metadata comes from the index, kept for the next build (not for serve's
+    # few bodies at a time: it holds whole bodies and would leave the index empty).
+    index = BodyIndex(cache) if any(job.slim for job in jobs) else None
+    results: list[RenderedBody | None] = [_cached(job, key, cache, index) for job, key in zip(jobs, keys)]
     missing = [i for i, found in enumerate(results) if found is None]
     for i, body in zip(missing, _render([(jobs[i], keys[i]) for i in missing], _Worker(files, cache), workers)):
         results[i] = body
-    for key, job, body in zip(keys, jobs, results):
-        if job.slim and body is not None and is_slim(body) and key not in index.fresh:
-            index.remember(key, body)
-    index.save()
+    if index is not None:
+        for key, job, body in zip(keys, jobs, results):
+            if job.slim and body is not None and is_slim(body) and key not in index.fresh:
+                index.remember(key, body)
+        index.save()
     return [r for r in results if r is not None], len(missing)
+
+
+def _cached(job: BodyJob, key: str, cache: BodyCache, index: BodyIndex | None) -> RenderedBody | None:
+    if not job.slim or index is None:
+        return cache.get(key)
+    return index.get(key) or cache.get_meta(key)
 
 
 def _render_remembered(

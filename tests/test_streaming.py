@@ -17,6 +17,7 @@ from essaygen import postings
 from essaygen.build import BuildOptions, build
 from essaygen.cache import CACHE_DIR
 from essaygen.content import body_digest, read_body
+from essaygen.memo import Memo
 from essaygen.output import safe_relative
 from essaygen.site import BodyGone, StoredBody
 
@@ -87,6 +88,16 @@ def test_the_body_index_is_trusted_only_while_a_body_file_is_untouched(sample_si
     again = build_into(sample_site, tmp_path / "out")
     assert again.rendered == 1  # type: ignore[attr-defined]
     assert tree_bytes(tmp_path / "out") == clean(sample_site, tmp_path)
+
+
+def test_a_serve_session_leaves_the_body_index_to_builds(sample_site: Path, tmp_path: Path) -> None:
+    build_into(sample_site, tmp_path / "out")
+    index = sample_site / CACHE_DIR / "bodies.pickle"
+    before = index.read_bytes()
+    essay = sample_site / ESSAY
+    essay.write_text(essay.read_text() + "\nEdited while serving.\n")
+    build(BuildOptions(sample_site, as_of=AS_OF, write=False, collect=True, memo=Memo()), NOW)
+    assert index.read_bytes() == before
 
 
 # ---------------------------------------------------------------- parsed sources
