@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import os
+import signal
 import sys
 import threading
 import time
@@ -276,6 +277,9 @@ def serve(root: Path, port: int, as_of: str | None, drafts: bool, now: Callable[
         took = (time.perf_counter() - started) * 1000
         print(f"Rebuilt in {took:.0f} ms: {result.rendered} essay(s) re-rendered, {result.files} files in memory.", flush=True)
 
+    # Ctrl-C stops the server even when it was started from a background job or a
+    # script, which hand their children SIGINT ignored (as Hugo's server does too).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     run_build()
     server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(state))
     server.daemon_threads = True

@@ -25,10 +25,12 @@ from essaygen.serve import file_bytes, find_file
 class Server:
     """`essaygen serve --port 0` in a child process, with its printed URL."""
 
-    def __init__(self, site: Path, *args: str) -> None:
+    def __init__(self, site: Path, *args: str, ignoring_ctrl_c: bool = False) -> None:
         env = {k: v for k, v in os.environ.items() if k != "ESSAYGEN_DEBUG"}
+        # A background job hands its children SIGINT ignored: serve must stop on Ctrl-C anyway.
+        ignore = (lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if ignoring_ctrl_c else None
         self.proc = subprocess.Popen([sys.executable, "-m", "essaygen", "serve", str(site), "--port", "0", *args],
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO, env=env)
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO, env=env, preexec_fn=ignore)
         self.lines: list[str] = []
         self.port = 0
         threading.Thread(target=self._read, daemon=True).start()
@@ -115,6 +117,17 @@ def test_serve_reloads_on_edit_and_shows_problems_in_an_overlay(server: Server, 
     stream.next_reload()
     assert "livereload-overlay" not in server.get("/essays/evaluation/")[2]
     assert server.stop() == 0
+
+
+def test_ctrl_c_stops_serve_even_when_started_with_it_ignored(sample_site: Path) -> None:
+    srv = Server(sample_site, "--as-of", "2026-11-22", ignoring_ctrl_c=True)
+    try:
+        assert srv.get("/")[0] == 200
+        assert srv.stop() == 0
+        assert "Stopped." in "".join(srv.lines)
+    finally:
+        if srv.proc.poll() is None:
+            srv.proc.kill()
 
 
 def test_serve_answers_only_inside_the_output(server: Server) -> None:
