@@ -24,6 +24,14 @@ def build(site: Path, out: Path, *args: str) -> str:
     return done.stdout
 
 
+def assert_edit_rebuilds(site: Path, out: Path, read: Path) -> None:
+    """A file the build reads, outside the folders it walks: an edit to it is noticed."""
+    assert build(site, out, "--as-of", LAUNCH).startswith("Built")
+    assert build(site, out, "--as-of", LAUNCH).startswith("Up to date")
+    read.write_text(read.read_text() + "\n")
+    assert build(site, out, "--as-of", LAUNCH).startswith("Built")
+
+
 @pytest.fixture
 def built(sample_site: Path, tmp_path: Path) -> tuple[Path, Path]:
     out = tmp_path / "out"
@@ -85,10 +93,7 @@ def test_a_bibliography_outside_the_content_folder_is_an_input(built: tuple[Path
     shutil.copy(site / "content" / "references.bib", site / "refs.bib")
     yaml = site / "site.yaml"
     yaml.write_text(yaml.read_text().replace("bibliography: content/references.bib", "bibliography: refs.bib"))
-    assert build(site, out, "--as-of", LAUNCH).startswith("Built")
-    assert build(site, out, "--as-of", LAUNCH).startswith("Up to date")
-    (site / "refs.bib").write_text((site / "refs.bib").read_text() + "\n")
-    assert build(site, out, "--as-of", LAUNCH).startswith("Built")
+    assert_edit_rebuilds(site, out, site / "refs.bib")
 
 
 def test_an_edited_or_deleted_output_file_is_rebuilt(built: tuple[Path, Path]) -> None:
@@ -123,10 +128,7 @@ def test_an_essays_own_bibliography_outside_the_content_folder_is_an_input(built
     (site / "extra.bib").write_text("@misc{recordtest,\n  title = {An uncited entry for this test},\n  year = {2020}\n}\n")
     essay = site / "content" / "essays" / "what-is-the-q-lab.md"
     essay.write_text(essay.read_text().replace("title:", "bibliography: ../../extra.bib\ntitle:", 1))
-    assert build(site, out, "--as-of", LAUNCH).startswith("Built")
-    assert build(site, out, "--as-of", LAUNCH).startswith("Up to date")
-    (site / "extra.bib").write_text((site / "extra.bib").read_text() + "\n")
-    assert build(site, out, "--as-of", LAUNCH).startswith("Built")
+    assert_edit_rebuilds(site, out, site / "extra.bib")
 
 
 def test_a_damaged_record_means_a_full_build(built: tuple[Path, Path]) -> None:
