@@ -33,7 +33,7 @@ from essaygen.output import WriteStats, write_output
 from essaygen.pages import EssayExtras, EssayPages, OutputFile, plan_pages
 from essaygen.pagecache import PageCache, analyses_from_cache, chrome_digest, essay_pages_cacheable, listing_digest, listing_shape, reads_word_counts
 from essaygen.problems import Problem, SiteError, UsageError, raise_if
-from essaygen.render_pool import BodyJob, is_slim, render_bodies, slimmed
+from essaygen.render_pool import BodyJob, render_bodies
 from essaygen.schedule import DRAFT, Planned, Schedule, plan_schedule
 from essaygen.search import SearchBody, SearchSource, plan_search
 from essaygen.site import BodyGone, EssayView, PageView, Site, StoredBody, assemble_site, make_tags
@@ -197,7 +197,7 @@ def render_site(root: Path, loaded: Loaded, schedule: Schedule, options: BuildOp
         # Each body's HTML is resolved now: let it go (a large site's peak memory).
         del bodies, page_bodies
         searchable = {p.essay.slug: _search_source(essay_bodies[p.essay.slug], cache.file(body_key(job.digest, job.ctx))) for p, job in zip(checked, jobs)}
-        essay_bodies = {slug: slimmed(body) for slug, body in essay_bodies.items()}
+        essay_bodies = {slug: body.slimmed() for slug, body in essay_bodies.items()}
     else:
         searchable = {slug: _search_source(body, None) for slug, body in essay_bodies.items()}
     from essaygen.references import apply_citations
@@ -217,7 +217,7 @@ def _linked(
 ) -> tuple[str, StoredBody | None]:
     """An essay's HTML with its links resolved, or (streaming) its cache file and link tags."""
     folder = essay_dir(essay.slug)
-    if is_slim(body) and file is not None:  # its HTML stays in the cache until its page is made
+    if body.is_slim and file is not None:  # its HTML stays in the cache until its page is made
         tags, found = link_tags(body.links, essay.source, folder, targets)
         problems += found
         return "", StoredBody(file, tags)
@@ -235,7 +235,7 @@ def streams(options: BuildOptions) -> bool:
 
 def _search_source(body: RenderedBody, file: str | None) -> SearchSource:
     """How the search index gets a body's text and terms: from memory, or from its cache file."""
-    if not is_slim(body) or file is None:
+    if not body.is_slim or file is None:
         search = body.search
         return SearchSource(search.words, None, lambda: search)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from essaygen.markdown import RenderedBody, SourceLink
-from essaygen.pickles import read_pickle, write_pickle
+from essaygen.pickles import KeptByState, file_state
 from essaygen.problems import Problem
 from essaygen.search import SearchBody
 
@@ -123,7 +123,7 @@ class BodyCache:
         path = self.file(key)
         if path is None or not self.writable:
             return False
-        meta = asdict(replace(body, html="", search=SearchBody("", "", body.search.words)))
+        meta = asdict(body.slimmed())
         meta["deps"] = {dep: self.digests(dep) for dep in body.deps}
         meta["anchors"] = sorted(body.anchors)
         # JSON escapes newlines, and terms are words and numbers: one line each.
@@ -137,39 +137,28 @@ class BodyIndex:
     bodies (a body file is checked in full when it is stored, or when it changed)."""
 
     def __init__(self, cache: BodyCache) -> None:
-        self.file = Path(cache.folder + ".pickle") if cache.folder and cache.writable else None
-        found = read_pickle(self.file) if self.file is not None else None
-        self.known: dict[str, tuple[tuple[int, ...], RenderedBody, tuple[tuple[str, str], ...]]] = found if isinstance(found, dict) else {}
-        self.fresh: dict[str, tuple[tuple[int, ...], RenderedBody, tuple[tuple[str, str], ...]]] = {}
+        self.kept = KeptByState(Path(cache.folder + ".pickle") if cache.folder and cache.writable else None)
         self.cache = cache
 
     def get(self, key: str) -> RenderedBody | None:
-        found = self.known.get(key)
-        if found is None or _state(self.cache.file(key)) != found[0]:
-            return None
-        if any(self.cache.digests(path) != digest for path, digest in found[2]):
-            return None
-        self.fresh[key] = found
-        return found[1]
+        found = self.kept.get(key, file_state(self.cache.file(key)), self._fresh)
+        return None if found is None else found[0]  # type: ignore[no-any-return]
+
+    def _fresh(self, value: Any) -> bool:
+        """A (body, its data files' digests) pair, from this version, whose data files are unchanged."""
+        if not isinstance(value, tuple) or len(value) != 2 or not isinstance(value[0], RenderedBody):
+            return False
+        return all(self.cache.digests(path) == digest for path, digest in value[1])
 
     def remember(self, key: str, body: RenderedBody) -> None:
-        state = _state(self.cache.file(key))
-        if state is not None:
-            self.fresh[key] = (state, body, tuple((path, self.cache.digests(path)) for path in body.deps))
+        deps = tuple((path, self.cache.digests(path)) for path in body.deps)
+        self.kept.put(key, file_state(self.cache.file(key)), (body, deps))
+
+    def knows(self, key: str) -> bool:
+        return key in self.kept.fresh
 
     def save(self) -> None:
-        """Keep this build's bodies (only these), unless they are what was kept."""
-        if self.file is None or (self.fresh.keys() == self.known.keys() and all(self.fresh[k] is self.known[k] for k in self.fresh)):
-            return
-        write_pickle(self.file, self.fresh)
-
-
-def _state(file: str | None) -> tuple[int, ...] | None:
-    try:
-        info = os.stat(file) if file is not None else None
-    except OSError:
-        return None
-    return None if info is None else (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+        self.kept.save()
 
 
 def stored_html(file: str) -> str | None:

@@ -24,7 +24,7 @@ from feedgen.feed import FeedGenerator
 
 from essaygen import __version__
 from essaygen.memo import Memo
-from essaygen.pages import OutputFile
+from essaygen.pages import OutputFile, cached_file
 from essaygen.problems import Problem, SiteError
 from essaygen.site import EssayView, SeriesView, Site
 
@@ -236,18 +236,6 @@ def _chosen(site: Site, essays: Sequence[EssayView]) -> list[EssayView]:
 def _entry_inputs(essay: EssayView) -> tuple[object, ...]:
     """Everything make_entry reads of an essay (feed_meta reads only its entries)."""
     return (essay.feed_id, essay.release, essay.modified, essay.slug, essay.title, essay.summary, essay.authors, essay.tags, essay.image, essay.body_identity, essay.references_html)
-
-
-def cached_file(cache: Any, key: str, path: str, make: Callable[[], bytes]) -> OutputFile:
-    """A file kept in the page cache under `key`: made (and kept) only when needed."""
-    def render() -> bytes:
-        data = make()
-        cache.put(key, data)
-        return data
-
-    if cache.has(key):  # loaded only if the previous output lacks it (output.py)
-        return OutputFile(path, key=key, load=lambda: cache.get(key) or render())
-    return OutputFile(path, render(), key=key)
 
 
 def _checked(path: str, data: bytes) -> OutputFile:

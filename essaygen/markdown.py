@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -69,6 +69,15 @@ class RenderedBody:
     deps: tuple[str, ...]                         # files read (chart data), relative to root
     problems: tuple[Problem, ...]
     search: SearchBody                            # its text and terms, for the search index
+
+    def slimmed(self) -> RenderedBody:
+        """The body without its HTML and search text and terms (kept in the cache)."""
+        return replace(self, html="", search=SearchBody("", "", self.search.words))
+
+    @property
+    def is_slim(self) -> bool:
+        """Whether this is a slimmed body (a rendered one always has search text)."""
+        return not self.search.text
 
 
 @lru_cache(maxsize=4)

@@ -86,17 +86,20 @@ def _listing(how: EssayPages, site: Site, env: jinja2.Environment, template: str
 
     key = listing_page_key(how.listings, template, path, head, root_relative)
     out = path if path.endswith(".html") else path + "index.html"
-    cache = how.cache
+    return cached_file(how.cache, key, out, lambda: _page(site, env, template, path, head, extra, root_relative).bytes() or b"")
 
+
+def cached_file(cache: Any, key: str, path: str, make: Callable[[], bytes]) -> OutputFile:
+    """A file kept in the page cache under `key`: made (and kept) only when the cache
+    lacks it, and read from there only if the previous output lacks it (output.py)."""
     def render() -> bytes:
-        data = _page(site, env, template, path, head, extra, root_relative).data
-        assert data is not None
+        data = make()
         cache.put(key, data)
         return data
 
-    if cache.has(key):  # loaded only if the previous output lacks it (output.py)
-        return OutputFile(out, key=key, load=lambda: cache.get(key) or render())
-    return OutputFile(out, render(), key=key)
+    if cache.has(key):
+        return OutputFile(path, key=key, load=lambda: cache.get(key) or render())
+    return OutputFile(path, render(), key=key)
 
 
 def render_template(site: Site, env: jinja2.Environment, template: str, path: str, head: Head, extra: dict[str, Any], root_relative: bool = False) -> str:
@@ -246,4 +249,4 @@ def _series_head(site: Site, series: SeriesView) -> Head:
     )
 
 
-__all__ = ["OutputFile", "EssayExtras", "EssayPages", "plan_pages", "render_template", "base_context"]
+__all__ = ["OutputFile", "EssayExtras", "EssayPages", "plan_pages", "render_template", "base_context", "cached_file"]

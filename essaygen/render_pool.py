@@ -49,16 +49,6 @@ def _init_worker(worker: _Worker) -> None:
     _worker = worker
 
 
-def slimmed(body: RenderedBody) -> RenderedBody:
-    """A body without its HTML and search text and terms (kept in the cache)."""
-    return replace(body, html="", search=SearchBody("", "", body.search.words))
-
-
-def is_slim(body: RenderedBody) -> bool:
-    """Whether a body came back without its HTML (a rendered body always has search text)."""
-    return not body.search.text
-
-
 def _render_one(job: tuple[BodyJob, str]) -> RenderedBody:
     """Render a body and store it in the cache: in the worker, so that writing a
     thousand cache entries is shared between the cores too."""
@@ -69,7 +59,7 @@ def _render_one(job: tuple[BodyJob, str]) -> RenderedBody:
         return RenderedBody("", (), 0, (), (), frozenset(), (), (problem,), SearchBody("", "", 0))
     rendered = render_body(text, replace(item.ctx, files=_worker.files))
     stored = _worker.cache is not None and _worker.cache.put(key, rendered)
-    return slimmed(rendered) if stored and item.slim else rendered
+    return rendered.slimmed() if stored and item.slim else rendered
 
 
 def render_bodies(
@@ -89,7 +79,7 @@ def render_bodies(
         results[i] = body
     if index is not None:
         for key, job, body in zip(keys, jobs, results):
-            if job.slim and body is not None and is_slim(body) and key not in index.fresh:
+            if job.slim and body is not None and body.is_slim and not index.knows(key):
                 index.remember(key, body)
         index.save()
     return [r for r in results if r is not None], len(missing)

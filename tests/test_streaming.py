@@ -19,6 +19,7 @@ from essaygen.cache import CACHE_DIR
 from essaygen.content import body_digest, read_body
 from essaygen.memo import Memo
 from essaygen.output import safe_relative
+from essaygen.pickles import KeptByState
 from essaygen.site import BodyGone, StoredBody
 
 AS_OF = "2026-11-22"
@@ -98,6 +99,20 @@ def test_a_serve_session_leaves_the_body_index_to_builds(sample_site: Path, tmp_
     essay.write_text(essay.read_text() + "\nEdited while serving.\n")
     build(BuildOptions(sample_site, as_of=AS_OF, write=False, collect=True, memo=Memo()), NOW)
     assert index.read_bytes() == before
+
+
+def test_kept_values_are_trusted_only_for_their_file_state_and_when_valid(tmp_path: Path) -> None:
+    store = tmp_path / "kept.pickle"
+    kept = KeptByState(store)
+    kept.put("a", (1, 2, 3, 4), "A")
+    kept.put("b", (5, 6, 7, 8), "B")
+    kept.save()
+    again = KeptByState(store)
+    assert again.get("a", (1, 2, 3, 9)) is None  # the file changed
+    assert again.get("b", (5, 6, 7, 8), valid=lambda value: value != "B") is None
+    assert again.get("a", (1, 2, 3, 4)) == "A"
+    again.save()  # only what this build used is kept: not "b", refused above
+    assert KeptByState(store).known == {"a": ((1, 2, 3, 4), "A")}
 
 
 # ---------------------------------------------------------------- parsed sources
