@@ -30,7 +30,7 @@ class BadDate(ValueError):
 def load_zone(name: str) -> tzinfo:
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, TypeError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, TypeError, OSError) as exc:  # OSError: "__pycache__" is a folder of tzdata
         raise BadDate(f"unknown time zone '{shown(name)}' — use an IANA name such as Europe/London") from exc
 
 
