@@ -29,9 +29,9 @@ from essaygen.lock import build_lock
 from essaygen.markdown import LinkTarget, RenderContext, RenderedBody, body_key, link_tags, published_path, resolve_links
 from essaygen.mdrules import resolve_local
 from essaygen.memo import Memo
-from essaygen.output import WriteStats, write_output
+from essaygen.output import WriteStats, kept_manifests as output_kept, write_output
 from essaygen.pages import EssayExtras, EssayPages, OutputFile, plan_pages
-from essaygen.pagecache import PageCache, analyses_from_cache, chrome_digest, essay_pages_cacheable, listing_digest, listing_shape, reads_word_counts
+from essaygen.pagecache import KeptPages as PagesKept, analyses_from_cache, chrome_digest, essay_pages_cacheable, listing_digest, listing_shape, reads_word_counts
 from essaygen.problems import Problem, SiteError, UsageError, raise_if
 from essaygen.render_pool import BodyJob, render_bodies
 from essaygen.schedule import DRAFT, Planned, Schedule, plan_schedule
@@ -114,7 +114,11 @@ def build(options: BuildOptions, now: datetime) -> BuildResult:
         watch.lap("markdown, links, citations")
         # Files stream from the templates to the disk: a 5,000-essay site never holds
         # every page in memory at once.
-        files = Counted(plan_files(root, loaded, site, extras, extra_files, searchable, options))
+        out = options.out or root / "output"
+        cache = cache_folder(root, options.use_cache)
+        # Which pages the last builds left in the output (and its spare): not made again.
+        kept = output_kept(record.manifest_path(root, out), record.spare_path(root, out)) if cache else None
+        files = Counted(plan_files(root, loaded, site, extras, extra_files, searchable, options, PagesKept(out, kept) if kept else None))
         del searchable  # plan_files frees it once the search index is made
         stats = None
         output = None
@@ -124,11 +128,9 @@ def build(options: BuildOptions, now: datetime) -> BuildResult:
                 kept.setdefault(item.path, item)
             output = Collected(kept)
         elif options.write:
-            cache = cache_folder(root, options.use_cache)
-            out = options.out or root / "output"
             manifest = record.manifest_path(root, out) if cache else None
             spare = record.spare_path(root, out) if cache else None
-            stats = write_output(out, files, trash=cache / "trash" if cache else None, manifest=manifest, spare=spare)
+            stats = write_output(out, files, trash=cache / "trash" if cache else None, manifest=manifest, spare=spare, kept=kept)
             keeper.finish(schedule, len(site.essays), files.count, stats.state)
         else:
             for _ in files:  # templates and feeds are checked too
@@ -325,7 +327,7 @@ def _essay_view(planned: Planned, body: RenderedBody, html: tuple[str, StoredBod
 
 def plan_files(
     root: Path, loaded: Loaded, site: Site, extras: dict[str, EssayExtras], extra_files: Sequence[OutputFile],
-    searchable: Mapping[str, SearchSource], options: BuildOptions,
+    searchable: Mapping[str, SearchSource], options: BuildOptions, kept: PagesKept | None = None,
 ) -> Iterator[OutputFile]:
     assert loaded.theme is not None  # a missing theme is a problem reported before this stage
     # The search index first: then every essay's text and terms can be freed before
@@ -335,7 +337,7 @@ def plan_files(
         yield from plan_search(site, searchable, cache / "search" / "postings.pickle" if cache else None, _stored_terms)
     del searchable
     env = _environment(root, loaded.theme, options)
-    essay_pages = _essay_pages(root, loaded, site, env, options)
+    essay_pages = _essay_pages(root, loaded, site, env, options, kept)
     yield from plan_pages(site, env, extras, essay_pages)
     yield from extra_files
     from essaygen.feeds import plan_feeds
@@ -364,7 +366,7 @@ def _environment(root: Path, theme: Theme, options: BuildOptions) -> jinja2.Envi
     return options.memo.recall(("environment", str(root), str(theme.folder), theme_digest(root, theme)), make)
 
 
-def _essay_pages(root: Path, loaded: Loaded, site: Site, env: jinja2.Environment, options: BuildOptions) -> EssayPages:
+def _essay_pages(root: Path, loaded: Loaded, site: Site, env: jinja2.Environment, options: BuildOptions, kept: PagesKept | None) -> EssayPages:
     folder = cache_folder(root, options.use_cache)
     workers = options.jobs or min(os.cpu_count() or 1, 8)
     memo = options.memo
@@ -374,10 +376,10 @@ def _essay_pages(root: Path, loaded: Loaded, site: Site, env: jinja2.Environment
         listings = None if shape is None else f"listings {memo.token('listing shape', shape)}"
         return EssayPages(None, chrome, workers, listings, reads_word_counts(env), memo)
     save_analyses = analyses_from_cache(env, folder if options.writes_cache else None)
-    if folder is None or loaded.theme is None or not essay_pages_cacheable(env):
+    if kept is None or loaded.theme is None or not essay_pages_cacheable(env):
         return EssayPages(workers=workers)
     chrome = chrome_digest(site, theme_digest(root, loaded.theme))
-    pages = EssayPages(PageCache(folder, writable=options.writes_cache), chrome, workers, listing_digest(site, env, chrome), reads_word_counts(env))
+    pages = EssayPages(kept, chrome, workers, listing_digest(site, env, chrome), reads_word_counts(env))
     save_analyses()
     return pages
 

@@ -189,9 +189,9 @@ def _json_item(entry: FeedEntry) -> dict[str, object]:
 
 def plan_feeds(site: Site, memo: Memo | None = None, cache: Any = None) -> Iterator[OutputFile]:
     """The site's Atom, RSS and JSON feeds and one Atom feed per series. With a memo
-    (serve), entries and feed files are remembered by what they are made of; with a
-    page cache (build), feed files are kept under a key of what they are made of, and
-    made (their essays' bodies read) only when the previous output lacks them."""
+    (serve), entries and feed files are remembered by what they are made of; in a build
+    with a cache, each feed file has a key of what it is made of, and is made (its
+    essays' bodies read) only when the last builds' output lacks it (pagecache.KeptPages)."""
     config = site.config
     inputs = repr(config)
 

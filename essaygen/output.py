@@ -52,7 +52,23 @@ def safe_relative(path: str) -> str:
     return str(pure)
 
 
-def write_output(out: Path, files: Iterable[OutputFile], trash: Path | None = None, manifest: Path | None = None, spare: Path | None = None) -> WriteStats:
+@dataclass(frozen=True)
+class Kept:
+    """What the last builds into one output folder left: the manifest of that folder
+    (output path -> [key, size, mtime, inode]) and the manifest of the spare."""
+
+    previous: dict[str, list[object]]
+    spare: dict[str, list[object]]
+
+
+def kept_manifests(manifest: Path | None, spare: Path | None) -> Kept:
+    return Kept(_load_manifest(manifest), _load_manifest(_spare_manifest(spare)) if spare is not None else {})
+
+
+def write_output(
+    out: Path, files: Iterable[OutputFile], trash: Path | None = None, manifest: Path | None = None, spare: Path | None = None,
+    kept: Kept | None = None,
+) -> WriteStats:
     """Write `files` beside `out`, then swap them in. Any exception leaves `out` untouched.
 
     `manifest` (in the cache) records which key each keyed file was made from, with
@@ -63,12 +79,16 @@ def write_output(out: Path, files: Iterable[OutputFile], trash: Path | None = No
     manifest beside it) and becomes the next build's staging folder, updated in place:
     a build that changes one essay touches a few files, not a thousand folders. Without
     a spare it is moved into `trash` and deleted by a background process.
+
+    `kept`: both manifests, when the caller has read them already (build.py does, to
+    know which pages need not be made at all).
     """
     out = out.absolute()
     out.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_stages(out)
-    previous = _load_manifest(manifest)
-    stage, recycled = _stage(out, spare)
+    kept = kept if kept is not None else kept_manifests(manifest, spare)
+    previous = kept.previous
+    stage, recycled = _stage(out, spare, kept.spare)
     try:
         stats, made = _fill(stage, out, files, previous, recycled)
         _swap(stage, out)
@@ -80,12 +100,11 @@ def write_output(out: Path, files: Iterable[OutputFile], trash: Path | None = No
     return stats
 
 
-def _stage(out: Path, spare: Path | None) -> tuple[Path, dict[str, list[object]] | None]:
+def _stage(out: Path, spare: Path | None, recycled: dict[str, list[object]]) -> tuple[Path, dict[str, list[object]] | None]:
     """The staging folder: the spare (and its manifest) when there is one, else a new folder."""
     stage = Path(tempfile.mkdtemp(prefix=f"{STAGE_PREFIX}{out.name}-", dir=out.parent))
     if spare is None or not spare.is_dir() or spare.is_symlink():
         return stage, None
-    recycled = _load_manifest(_spare_manifest(spare))
     try:
         os.rmdir(stage)
         os.rename(spare, stage)  # fails across file systems: then a new folder after all

@@ -1,4 +1,4 @@
-"""Essay pages rendered once per distinct input, kept in the cache between builds.
+"""Essay pages rendered once per distinct input, kept between builds (in the output).
 
 Rendering a thousand essay pages through Jinja costs seconds; most of them do not
 change from one build to the next. An essay page's key is a hash of everything
@@ -12,6 +12,7 @@ cache off for a theme whose essay page reads, say, `site.essays`.
 from __future__ import annotations
 
 import hashlib
+import os
 import weakref
 from collections.abc import Callable
 from dataclasses import replace
@@ -22,6 +23,7 @@ from jinja2 import meta, nodes
 
 from essaygen import __version__
 from essaygen.cache import JsonStore
+from essaygen.output import Kept
 from essaygen.site import EssayView, SeriesView, Site
 
 # What an essay page may read of `site` and still be cached by the key below.
@@ -241,17 +243,42 @@ def listing_page_key(listings: str, template: str, path: str, head: object, root
     return hashlib.sha256(repr((listings, template, path, head, root_relative)).encode("utf-8")).hexdigest()
 
 
-class PageCache:
-    def __init__(self, folder: Path | None, writable: bool = True) -> None:
-        self.store = JsonStore(folder / "pages" if folder else None, writable)
+class KeptPages:
+    """The pages the last builds left in the output folder and its spare, found by
+    the key each was made from (output.py's manifests): a page whose key is among
+    them is not made again, because writing the output will link or keep that file.
+
+    No page is kept twice: the cache used to hold a copy of every page as well, which
+    cost a cold build one more file per page. The price is that a build into a new
+    output folder, or after the output and its spare are gone, renders every page.
+    """
+
+    def __init__(self, out: Path, kept: Kept) -> None:
+        self.out = out
+        self.previous = {entry[0]: (rel, entry) for rel, entry in kept.previous.items() if _keyed(entry)}
+        self.spare = frozenset(entry[0] for entry in kept.spare.values() if _keyed(entry))
 
     def has(self, key: str) -> bool:
-        """An entry exists (it may still turn out corrupt when loaded)."""
-        return self.store.has(key)
+        """Some file of the last builds was made from `key` (it may since be gone or edited)."""
+        return key in self.previous or key in self.spare
 
     def get(self, key: str) -> bytes | None:
-        found = self.store.load(key)
-        return found.encode("utf-8") if isinstance(found, str) else None
+        """The previous output's file made from `key`, if nobody touched it since; None
+        makes the caller render the page again. (The spare is not read: writing the
+        output updates it in place.)"""
+        found = self.previous.get(key)
+        if found is None:
+            return None
+        rel, entry = found
+        path = self.out / rel
+        try:
+            info = os.lstat(path)
+            if [info.st_size, info.st_mtime_ns, info.st_ino] != entry[1:]:
+                return None
+            return path.read_bytes()
+        except OSError:
+            return None
 
-    def put(self, key: str, html: bytes) -> None:
-        self.store.save(key, html.decode("utf-8"))
+
+def _keyed(entry: object) -> bool:
+    return isinstance(entry, list) and len(entry) == 4 and isinstance(entry[0], str)

@@ -19,14 +19,14 @@ FEEDS = (("feed.xml", "application/atom+xml", "Atom"), ("rss.xml", "application/
 
 @dataclass(frozen=True)
 class OutputFile:
-    """One file of the output: bytes to write, a file to copy, or (a page found in the
-    page cache) a key and a way to get its bytes, asked only if the previous output
+    """One file of the output: bytes to write, a file to copy, or (a page the last
+    builds made) a key and a way to get its bytes, asked only if the previous output
     does not already hold the file made from that key (output.py)."""
 
     path: str                     # relative to the output folder, "/"-separated
     data: bytes | None = None
     copy_from: str | None = None  # absolute path of a file to copy
-    key: str | None = None        # what the bytes are made from (a page cache key); see output.py
+    key: str | None = None        # what the bytes are made from (pagecache's keys); see output.py
     load: Callable[[], bytes] | None = field(default=None, compare=False, repr=False)
 
     def bytes(self) -> bytes | None:
@@ -44,9 +44,9 @@ class EssayExtras:
 
 @dataclass(frozen=True)
 class EssayPages:
-    """How essay pages are rendered: through the page cache when the theme allows it."""
+    """How essay pages are rendered: only those the last builds did not make, when the theme allows it."""
 
-    cache: Any = None              # a pagecache.PageCache, or None
+    cache: Any = None              # a pagecache.KeptPages, or None
     chrome: str = ""               # pagecache.chrome_digest of this build
     workers: int = 1               # processes for rendering the pages not in the cache
     listings: str | None = None    # pagecache.listing_digest: listing pages are cached under it
@@ -90,16 +90,12 @@ def _listing(how: EssayPages, site: Site, env: jinja2.Environment, template: str
 
 
 def cached_file(cache: Any, key: str, path: str, make: Callable[[], bytes]) -> OutputFile:
-    """A file kept in the page cache under `key`: made (and kept) only when the cache
-    lacks it, and read from there only if the previous output lacks it (output.py)."""
-    def render() -> bytes:
-        data = make()
-        cache.put(key, data)
-        return data
-
+    """A file made from `key`: made only when no file of the last builds was (else
+    writing the output links or keeps that file, and loads it only if it was edited
+    or is gone, when it is made again)."""
     if cache.has(key):
-        return OutputFile(path, key=key, load=lambda: cache.get(key) or render())
-    return OutputFile(path, render(), key=key)
+        return OutputFile(path, key=key, load=lambda: cache.get(key) or make())
+    return OutputFile(path, make(), key=key)
 
 
 def render_template(site: Site, env: jinja2.Environment, template: str, path: str, head: Head, extra: dict[str, Any], root_relative: bool = False) -> str:
@@ -138,11 +134,11 @@ def base_context(site: Site, folder: str, head: Head, root_relative: bool = Fals
 
 # Below this many pages to render, starting processes costs more than it saves.
 PARALLEL_PAGES = 48
-_shared: tuple[Site, jinja2.Environment, dict[str, EssayExtras], Any] | None = None
+_shared: tuple[Site, jinja2.Environment, dict[str, EssayExtras]] | None = None
 
 
 def render_essay_pages(site: Site, env: jinja2.Environment, extras: dict[str, EssayExtras], how: EssayPages) -> Iterator[OutputFile]:
-    """Every essay page: from the page cache, else rendered (on every core when many)."""
+    """Every essay page: left by the last builds (pagecache.KeptPages), else rendered (on every core when many)."""
     series_of = {s.key: s for s in site.series}
     keys: list[Any] = [None] * len(site.essays)
     pages: list[OutputFile | None] = [None] * len(site.essays)
@@ -163,9 +159,7 @@ def render_essay_pages(site: Site, env: jinja2.Environment, extras: dict[str, Es
                 pages[i] = OutputFile(essay.path + "index.html", key=keys[i], load=functools.partial(_cached_page, site, env, extras, how.cache, i, keys[i]))
     missing = [i for i, page in enumerate(pages) if page is None]
     yield from (p for p in pages if p is not None)
-    # The page cache is written where a page is rendered (in the workers, when many).
-    store = how.cache if how.memo is None else None
-    for i, page in zip(missing, _render_many(site, env, extras, [(i, keys[i]) for i in missing], how.workers, store)):
+    for i, page in zip(missing, _render_many(site, env, extras, missing, how.workers)):
         if how.memo is not None:
             how.memo.remember(keys[i], page)
         elif how.cache is not None:
@@ -174,20 +168,20 @@ def render_essay_pages(site: Site, env: jinja2.Environment, extras: dict[str, Es
 
 
 def _cached_page(site: Site, env: jinja2.Environment, extras: dict[str, EssayExtras], cache: Any, i: int, key: str) -> bytes:
-    """An essay page's bytes from the page cache, or rendered again if the entry is bad."""
+    """An essay page's bytes from the last build's output, or rendered again if that file was edited or is gone."""
     found = cache.get(key)
     if found is not None:
         return found  # type: ignore[no-any-return]
     global _shared
-    _shared = (site, env, extras, cache)
-    data = _render_index((i, key)).data
+    _shared = (site, env, extras)
+    data = _render_index(i).data
     assert data is not None
     return data
 
 
-def _render_many(site: Site, env: jinja2.Environment, extras: dict[str, EssayExtras], indexes: list[tuple[int, Any]], workers: int, cache: Any) -> Iterator[OutputFile]:
+def _render_many(site: Site, env: jinja2.Environment, extras: dict[str, EssayExtras], indexes: list[int], workers: int) -> Iterator[OutputFile]:
     global _shared
-    _shared = (site, env, extras, cache)
+    _shared = (site, env, extras)
     if workers <= 1 or len(indexes) < PARALLEL_PAGES:
         yield from (_render_index(i) for i in indexes)
         return
@@ -199,16 +193,12 @@ def _render_many(site: Site, env: jinja2.Environment, extras: dict[str, EssayExt
         yield from pool.map(_render_index, indexes, chunksize=max(1, min(32, len(indexes) // (workers * 8))))
 
 
-def _render_index(job: tuple[int, Any]) -> OutputFile:
+def _render_index(i: int) -> OutputFile:
     assert _shared is not None
-    site, env, extras, cache = _shared
-    i, key = job
+    site, env, extras = _shared
     essay = site.essays[i]
     series = next((s for s in site.series if s.key == essay.series), None)
-    page = _render_essay_page(site, env, essay, extras.get(essay.slug, EssayExtras()), series)
-    if cache is not None and key is not None and page.data is not None:
-        cache.put(key, page.data)
-    return page
+    return _render_essay_page(site, env, essay, extras.get(essay.slug, EssayExtras()), series)
 
 
 def _render_essay_page(site: Site, env: jinja2.Environment, essay: EssayView, extras: EssayExtras, series: SeriesView | None) -> OutputFile:

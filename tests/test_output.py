@@ -125,20 +125,31 @@ def test_a_page_edited_in_the_output_is_put_right(sample_site: Path, tmp_path: P
     assert tree_bytes(out) == expected
 
 
-def test_pages_are_linked_unread_and_rebuilt_when_the_cache_entry_is_bad(sample_site: Path, tmp_path: Path) -> None:
+def test_unchanged_pages_are_linked_unread_and_made_again_when_gone(sample_site: Path, tmp_path: Path) -> None:
+    """Pages are kept once, in the output: the cache holds no copy, an unchanged page is
+    linked from the last output, and one that has gone from it is made again."""
     out = tmp_path / "out"
     _build(sample_site, out)
     expected = tree_bytes(out)
+    assert not (sample_site / ".essaygen-cache" / "pages").exists(), "no second copy of every page"
     page = out / "essays" / "evaluation" / "index.html"
     before = page.stat().st_ino
-    for entry in (sample_site / ".essaygen-cache" / "pages").rglob("*.json"):
-        entry.write_text("damaged")  # never read while the previous files are intact
     essay = sample_site / "content" / "essays" / "ways-of-working.md"
     os.utime(essay)  # an input touched: not "up to date", every page key unchanged
-    _build(sample_site, out)
-    assert (out / "essays" / "evaluation" / "index.html").stat().st_ino == before, "linked, not rewritten"
+    said = _build(sample_site, out)
+    assert said.startswith("Built") and page.stat().st_ino == before, "linked, not rewritten"
     assert tree_bytes(out) == expected
-    page.unlink()  # now the page must come from the (damaged) cache: it is rendered again
+    # Gone from the output and from the spare (the output before it): made again.
+    spare_copies = list((sample_site / ".essaygen-cache" / "spare").glob("*/essays/evaluation/index.html"))
+    assert spare_copies, "the second build kept the first one's output as its spare"
+    for copy in [page, *spare_copies]:
+        copy.unlink()
     os.utime(essay)
     _build(sample_site, out)
     assert tree_bytes(out) == expected
+    assert tree_bytes(_build_into(sample_site, tmp_path / "elsewhere")) == expected, "a new folder gets every page made"
+
+
+def _build_into(site: Path, out: Path) -> Path:
+    _build(site, out)
+    return out
