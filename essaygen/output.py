@@ -191,6 +191,7 @@ def _fill(
         _tidy(str(stage), "", recycled)
     die_after = int(os.environ.get("ESSAYGEN_TEST_KILL_AFTER_FILES", "0") or 0)
     base, before = str(stage), str(old)
+    old_exists = os.path.isdir(before)  # a first build has nothing to link or compare with
     folders: set[str] = set()
     for n, item in enumerate(files, 1):
         rel = safe_relative(item.path)
@@ -214,10 +215,10 @@ def _fill(
         else:
             if item.data is None and item.load is not None:
                 item = replace(item, data=item.load())
-            if _reuse(Path(before, rel), Path(target), item):
+            if old_exists and _reuse(Path(before, rel), Path(target), item):
                 unchanged += 1
             else:
-                _write(Path(target), item)
+                _write(target, item)
                 written += 1
         info = os.lstat(target)
         made[rel] = [key, info.st_size, info.st_mtime_ns, info.st_ino]
@@ -329,9 +330,10 @@ def _reuse(previous: Path, target: Path, item: OutputFile) -> bool:
         return False
 
 
-def _write(target: Path, item: OutputFile) -> None:
+def _write(target: str, item: OutputFile) -> None:
     if item.data is not None:
-        target.write_bytes(item.data)
+        with open(target, "wb") as handle:
+            handle.write(item.data)
     elif item.copy_from is not None:
         shutil.copyfile(item.copy_from, target)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -54,39 +54,71 @@ class EssayPages:
     memo: Any = None               # a memo.Memo (serve): pages kept in memory, keyed by what they show
 
 
-def plan_pages(site: Site, env: jinja2.Environment, extras: dict[str, EssayExtras] | None = None, essay_pages: EssayPages = EssayPages()) -> Iterator[OutputFile]:
-    extras = extras or {}
-    yield _listing(essay_pages, site, env, "home.html", "", _home_head(site), {})
-    yield _listing(essay_pages, site, env, "essays.html", "essays/", _head(site, "All essays", site.config.description, "essays/"), {"essays": site.essays})
-    yield from render_essay_pages(site, env, extras, essay_pages)
-    for series in site.series:
-        yield _listing(essay_pages, site, env, "series.html", series.path, _series_head(site, series), {"series": series})
-    yield _listing(essay_pages, site, env, "references.html", "references/", _head(site, "References", "Every work cited in " + site.config.title, "references/"), {"references": site.references})
-    yield _listing(essay_pages, site, env, "tags.html", "tags/", _head(site, "Topics", "Every topic of " + site.config.title, "tags/"), {"tags": site.tags})
+@dataclass(frozen=True)
+class Listing:
+    """A page made of one template and what it lists: home, series, tags, standalone pages…"""
+
+    template: str
+    path: str
+    head: Head
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+    root_relative: bool = False
+
+
+def site_listings(site: Site) -> list[Listing]:
+    """Every page but the essays', in the order they are written."""
+    pages = [
+        Listing("home.html", "", _home_head(site)),
+        Listing("essays.html", "essays/", _head(site, "All essays", site.config.description, "essays/"), {"essays": site.essays}),
+        *(Listing("series.html", series.path, _series_head(site, series), {"series": series}) for series in site.series),
+        Listing("references.html", "references/", _head(site, "References", "Every work cited in " + site.config.title, "references/"), {"references": site.references}),
+        Listing("tags.html", "tags/", _head(site, "Topics", "Every topic of " + site.config.title, "tags/"), {"tags": site.tags}),
+    ]
     for tag, essays in site.tags.items():
-        yield _listing(essay_pages, site, env, "tag.html", tag.path, _head(site, f"Essays on {tag.name}", f"Essays on {tag.name} in {site.config.title}", tag.path), {"tag": tag, "essays": essays})
+        pages.append(Listing("tag.html", tag.path, _head(site, f"Essays on {tag.name}", f"Essays on {tag.name} in {site.config.title}", tag.path), {"tag": tag, "essays": essays}))
     for key, (author, essays) in site.authors.items():
         path = f"authors/{key}/"
-        yield _listing(essay_pages, site, env, "author.html", path, _head(site, author.name, f"Essays by {author.name}", path), {"author": author, "essays": essays})
+        pages.append(Listing("author.html", path, _head(site, author.name, f"Essays by {author.name}", path), {"author": author, "essays": essays}))
     for page in site.pages:
-        yield _listing(essay_pages, site, env, "page.html", page.path, _head(site, page.title, page.summary or site.config.description, page.path, noindex=page.draft), {"page": page})
-    yield _listing(essay_pages, site, env, "404.html", "404.html", _head(site, "Page not found", "This page does not exist.", "404.html", noindex=True), {}, root_relative=True)
+        pages.append(Listing("page.html", page.path, _head(site, page.title, page.summary or site.config.description, page.path, noindex=page.draft), {"page": page}))
+    pages.append(Listing("404.html", "404.html", _head(site, "Page not found", "This page does not exist.", "404.html", noindex=True), root_relative=True))
     if site.config.search:
-        yield _listing(essay_pages, site, env, "search.html", "search/", _head(site, "Search", "Search the essays of " + site.config.title, "search/", noindex=True), {})
+        pages.append(Listing("search.html", "search/", _head(site, "Search", "Search the essays of " + site.config.title, "search/", noindex=True)))
+    return pages
 
 
-def _listing(how: EssayPages, site: Site, env: jinja2.Environment, template: str, path: str, head: Head, extra: dict[str, Any], root_relative: bool = False) -> OutputFile:
-    """A listing page (home, series, tags…), from the cache when nothing it lists changed."""
+def plan_pages(site: Site, env: jinja2.Environment, extras: dict[str, EssayExtras] | None = None, essay_pages: EssayPages = EssayPages()) -> Iterator[OutputFile]:
+    """Every page: those the last builds made (or serve remembers) first, then the rest,
+    essays and listings together, rendered on every core when there are many."""
+    listings = site_listings(site)
+    known = [_known_listing(essay_pages, site, env, listing) for listing in listings]
+    yield from (page for page, _ in known if page is not None)
+    missing = [(j, key) for j, (page, key) in enumerate(known) if page is None]
+    yield from render_essay_pages(site, env, extras or {}, essay_pages, listings, missing)
+
+
+def _known_listing(how: EssayPages, site: Site, env: jinja2.Environment, listing: Listing) -> tuple[OutputFile | None, str | None]:
+    """A listing page serve remembers, or one the last builds made (with its key, to be
+    loaded only if the output lacks it); else None and the key to render it under."""
     if how.memo is not None and how.listings is not None:
-        key = ("listing", how.listings, template, path, head, root_relative)
-        return how.memo.recall(key, lambda: _page(site, env, template, path, head, extra, root_relative))  # type: ignore[no-any-return]
+        key = ("listing", how.listings, listing.template, listing.path, listing.head, listing.root_relative)
+        return how.memo.recall(key, lambda: _render_listing(site, env, listing)), None
     if how.cache is None or how.listings is None:
-        return _page(site, env, template, path, head, extra, root_relative)
+        return None, None
     from essaygen.pagecache import listing_page_key
 
-    key = listing_page_key(how.listings, template, path, head, root_relative)
-    out = path if path.endswith(".html") else path + "index.html"
-    return cached_file(how.cache, key, out, lambda: _page(site, env, template, path, head, extra, root_relative).bytes() or b"")
+    key = listing_page_key(how.listings, listing.template, listing.path, listing.head, listing.root_relative)
+    if not how.cache.has(key):
+        return None, key
+    return cached_file(how.cache, key, _file_of(listing.path), lambda: _render_listing(site, env, listing).bytes() or b""), None
+
+
+def _file_of(path: str) -> str:
+    return path if path.endswith(".html") else path + "index.html"
+
+
+def _render_listing(site: Site, env: jinja2.Environment, listing: Listing) -> OutputFile:
+    return _page(site, env, listing.template, listing.path, listing.head, listing.extra, listing.root_relative)
 
 
 def cached_file(cache: Any, key: str, path: str, make: Callable[[], bytes]) -> OutputFile:
@@ -134,11 +166,16 @@ def base_context(site: Site, folder: str, head: Head, root_relative: bool = Fals
 
 # Below this many pages to render, starting processes costs more than it saves.
 PARALLEL_PAGES = 48
-_shared: tuple[Site, jinja2.Environment, dict[str, EssayExtras]] | None = None
+_shared: tuple[Site, jinja2.Environment, dict[str, EssayExtras], Sequence[Listing]] | None = None
 
 
-def render_essay_pages(site: Site, env: jinja2.Environment, extras: dict[str, EssayExtras], how: EssayPages) -> Iterator[OutputFile]:
-    """Every essay page: left by the last builds (pagecache.KeptPages), else rendered (on every core when many)."""
+def render_essay_pages(
+    site: Site, env: jinja2.Environment, extras: dict[str, EssayExtras], how: EssayPages,
+    listings: Sequence[Listing] = (), more: Sequence[tuple[int, str | None]] = (),
+) -> Iterator[OutputFile]:
+    """Every essay page: left by the last builds (pagecache.KeptPages), else rendered (on
+    every core when many), with the listing pages `more` names (index into `listings`,
+    key) rendered among them."""
     series_of = {s.key: s for s in site.series}
     keys: list[Any] = [None] * len(site.essays)
     pages: list[OutputFile | None] = [None] * len(site.essays)
@@ -159,7 +196,13 @@ def render_essay_pages(site: Site, env: jinja2.Environment, extras: dict[str, Es
                 pages[i] = OutputFile(essay.path + "index.html", key=keys[i], load=functools.partial(_cached_page, site, env, extras, how.cache, i, keys[i]))
     missing = [i for i, page in enumerate(pages) if page is None]
     yield from (p for p in pages if p is not None)
-    for i, page in zip(missing, _render_many(site, env, extras, missing, how.workers)):
+    listing_keys = dict(more)
+    jobs = [(True, i) for i in missing] + [(False, j) for j, _ in more]
+    for (is_essay, i), page in zip(jobs, _render_many(site, env, extras, listings, jobs, how.workers)):
+        if not is_essay:
+            key = listing_keys[i]
+            yield page if key is None else replace(page, key=key)
+            continue
         if how.memo is not None:
             how.memo.remember(keys[i], page)
         elif how.cache is not None:
@@ -173,29 +216,37 @@ def _cached_page(site: Site, env: jinja2.Environment, extras: dict[str, EssayExt
     if found is not None:
         return found  # type: ignore[no-any-return]
     global _shared
-    _shared = (site, env, extras)
-    data = _render_index(i).data
+    _shared = (site, env, extras, ())
+    data = _render_job((True, i)).data
     assert data is not None
     return data
 
 
-def _render_many(site: Site, env: jinja2.Environment, extras: dict[str, EssayExtras], indexes: list[int], workers: int) -> Iterator[OutputFile]:
+def _render_many(
+    site: Site, env: jinja2.Environment, extras: dict[str, EssayExtras], listings: Sequence[Listing], jobs: list[tuple[bool, int]], workers: int,
+) -> Iterator[OutputFile]:
     global _shared
-    _shared = (site, env, extras)
-    if workers <= 1 or len(indexes) < PARALLEL_PAGES:
-        yield from (_render_index(i) for i in indexes)
+    _shared = (site, env, extras, listings)
+    if workers <= 1 or len(jobs) < PARALLEL_PAGES:
+        yield from (_render_job(job) for job in jobs)
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    for name in {listing.template for listing in listings}:
+        env.get_template(name)  # compiled once, here, not once in each worker
     # Forked workers inherit the site and the templates: only indexes go out, bytes come back.
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        yield from pool.map(_render_index, indexes, chunksize=max(1, min(32, len(indexes) // (workers * 8))))
+        yield from pool.map(_render_job, jobs, chunksize=max(1, min(32, len(jobs) // (workers * 8))))
 
 
-def _render_index(i: int) -> OutputFile:
+def _render_job(job: tuple[bool, int]) -> OutputFile:
+    """An essay page (True, index into site.essays) or a listing page (False, index into the listings)."""
     assert _shared is not None
-    site, env, extras = _shared
+    site, env, extras, listings = _shared
+    is_essay, i = job
+    if not is_essay:
+        return _render_listing(site, env, listings[i])
     essay = site.essays[i]
     series = next((s for s in site.series if s.key == essay.series), None)
     return _render_essay_page(site, env, essay, extras.get(essay.slug, EssayExtras()), series)

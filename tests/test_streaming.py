@@ -245,3 +245,29 @@ def test_a_build_that_patches_the_postings_writes_the_same_index(sample_site: Pa
     assert b"zyzzyva" in b"".join(v for k, v in tree_bytes(out).items() if k.startswith("search/terms/"))
     monkeypatch.undo()
     assert tree_bytes(out) == clean(sample_site, tmp_path)
+
+
+def test_pages_rendered_on_every_core_are_the_pages_rendered_in_one_process(sample_site: Path, tmp_path: Path) -> None:
+    """Past pages.PARALLEL_PAGES, essay and listing pages are rendered together in worker
+    processes: the output must be what one process makes, with and without the cache."""
+    from essaygen.pages import PARALLEL_PAGES
+
+    essays = sample_site / "content" / "essays"
+    for i in range(PARALLEL_PAGES):
+        (essays / f"extra-{i:03d}.md").write_text(
+            f"---\ntitle: Extra {i}\ndate: 2017-{i % 12 + 1:02d}-{i % 27 + 1:02d}\ntags: [extra-{i % 7}, peer support]\n"
+            f"authors: [author-{i % 3}]\n---\nExtra essay {i}, on *peer support*.\n", encoding="utf-8")
+    build_into(sample_site, tmp_path / "one", use_cache=False, jobs=1)
+    one = tree_bytes(tmp_path / "one")
+    for name, options in {"no cache, 2 workers": {"use_cache": False, "jobs": 2}, "cache, 2 workers": {"jobs": 2}}.items():
+        out = tmp_path / name
+        build_into(sample_site, out, **options)
+        assert tree_bytes(out) == one, name
+    assert sum(1 for path in one if path.startswith("tags/")) >= 7
+    # The pages made in workers are kept under their own keys: after an edit that changes
+    # some listings and not others, the cached build still gives what one process gives.
+    extra = essays / "extra-005.md"
+    extra.write_text(extra.read_text(encoding="utf-8").replace("title: Extra 5", "title: Extra five"), encoding="utf-8")
+    build_into(sample_site, tmp_path / "cache, 2 workers", jobs=2)
+    build_into(sample_site, tmp_path / "one again", use_cache=False, jobs=1)
+    assert tree_bytes(tmp_path / "cache, 2 workers") == tree_bytes(tmp_path / "one again")
