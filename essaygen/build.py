@@ -117,7 +117,8 @@ def build(options: BuildOptions, now: datetime) -> BuildResult:
         out = options.out or root / "output"
         cache = cache_folder(root, options.use_cache)
         # Which pages the last builds left in the output (and its spare): not made again.
-        kept = output_kept(record.manifest_path(root, out), record.spare_path(root, out)) if cache else None
+        # (serve remembers its pages in memory and never writes the output.)
+        kept = output_kept(record.manifest_path(root, out), record.spare_path(root, out)) if cache and options.memo is None else None
         files = Counted(plan_files(root, loaded, site, extras, extra_files, searchable, options, PagesKept(out, kept) if kept else None))
         del searchable  # plan_files frees it once the search index is made
         stats = None

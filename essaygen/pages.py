@@ -197,7 +197,7 @@ def render_essay_pages(
     missing = [i for i, page in enumerate(pages) if page is None]
     yield from (p for p in pages if p is not None)
     listing_keys = dict(more)
-    jobs = [(True, i) for i in missing] + [(False, j) for j, _ in more]
+    jobs = [(False, j) for j, _ in more] + [(True, i) for i in missing]  # listings first (see _render_many)
     for (is_essay, i), page in zip(jobs, _render_many(site, env, extras, listings, jobs, how.workers)):
         if not is_essay:
             key = listing_keys[i]
@@ -235,9 +235,18 @@ def _render_many(
 
     for name in {listing.template for listing in listings}:
         env.get_template(name)  # compiled once, here, not once in each worker
+    # Listing pages go first and one at a time: a tag page of a large site is hundreds of
+    # kilobytes, and a chunk of them would sit in memory here until its turn to be written.
+    # The workers then run on through the essay pages while they are written.
+    split = sum(1 for is_essay, _ in jobs if not is_essay)
+    assert all(is_essay for is_essay, _ in jobs[split:]), "listing jobs come before essay jobs"
+    chunk = max(1, min(32, (len(jobs) - split) // (workers * 8)))
     # Forked workers inherit the site and the templates: only indexes go out, bytes come back.
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        yield from pool.map(_render_job, jobs, chunksize=max(1, min(32, len(jobs) // (workers * 8))))
+        listed = pool.map(_render_job, jobs[:split])
+        essays = pool.map(_render_job, jobs[split:], chunksize=chunk)
+        yield from listed
+        yield from essays
 
 
 def _render_job(job: tuple[bool, int]) -> OutputFile:
