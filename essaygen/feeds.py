@@ -198,8 +198,21 @@ def plan_feeds(site: Site, memo: Memo | None = None, cache: Any = None) -> Itera
     def keep(key: tuple[object, ...], make: Callable[[], T]) -> T:
         return make() if memo is None else memo.recall((id(config), *key), make)
 
+    # The latest essays are in the three main feeds and their series': their entries are
+    # made once and kept (only theirs: a large site's series feeds hold thousands of bodies).
+    latest = _chosen(site, site.essays)
+    shared: dict[str, FeedEntry | None] = dict.fromkeys(e.slug for e in latest)
+
+    def entry(essay: EssayView) -> FeedEntry:
+        found = shared.get(essay.slug)
+        if found is None:
+            found = keep(("feed entry", essay), lambda: make_entry(site, essay))
+            if essay.slug in shared:
+                shared[essay.slug] = found
+        return found
+
     def entries_of(essays: Sequence[EssayView]) -> tuple[FeedEntry, ...]:
-        return tuple(keep(("feed entry", e), lambda e=e: make_entry(site, e)) for e in essays)  # type: ignore[misc]
+        return tuple(entry(e) for e in essays)
 
     def feed(path: str, essays: Sequence[EssayView], make: Callable[[], OutputFile]) -> OutputFile:
         if cache is None:
@@ -214,7 +227,6 @@ def plan_feeds(site: Site, memo: Memo | None = None, cache: Any = None) -> Itera
             return keep((path, meta, entries), lambda: make(meta, entries))
         return feed(path, latest, made)
 
-    latest = _chosen(site, site.essays)
     yield main("feed.xml", lambda meta, entries: _checked("feed.xml", atom_xml(meta, entries)))
     yield main("rss.xml", lambda meta, entries: _checked("rss.xml", rss_xml(meta, entries, config.absolute(config.base_path + "rss.xml"))))
     yield main("feed.json", lambda meta, entries: OutputFile("feed.json", json_feed(meta, entries, config.absolute(config.base_path + "feed.json"))))

@@ -47,8 +47,7 @@ def _essay_pages_cacheable(env: jinja2.Environment, name: str) -> bool:
             continue
         seen.add(current)
         try:
-            source = env.loader.get_source(env, current)[0] if env.loader else ""
-            tree = env.parse(source)
+            tree = _tree(env, current)
         except jinja2.TemplateError:
             return False
         if not _reads_only_chrome(tree):
@@ -182,11 +181,11 @@ def _parse_attributes_read(env: jinja2.Environment, names: tuple[str, ...]) -> s
         if current in seen:
             continue
         seen.add(current)
-        try:
-            tree = env.parse(env.loader.get_source(env, current)[0]) if env.loader else None
-        except jinja2.TemplateError:
+        if env.loader is None:
             return None
-        if tree is None:
+        try:
+            tree = _tree(env, current)
+        except jinja2.TemplateError:
             return None
         found |= {n.attr for n in tree.find_all(nodes.Getattr) if not _of_a_page(n.node)}
         for ref in meta.find_referenced_templates(tree):
@@ -194,6 +193,24 @@ def _parse_attributes_read(env: jinja2.Environment, names: tuple[str, ...]) -> s
                 return None
             todo.append(ref)
     return found
+
+
+def _tree(env: jinja2.Environment, name: str) -> nodes.Template:
+    """A template's syntax tree, parsed once per environment for every analysis (they
+    share base.html and the partials). Raises jinja2.TemplateError as parsing does."""
+    trees = _TREES.setdefault(env, {})
+    if name not in trees:
+        try:
+            trees[name] = env.parse(env.loader.get_source(env, name)[0] if env.loader else "")
+        except jinja2.TemplateError as exc:
+            trees[name] = exc
+    found = trees[name]
+    if isinstance(found, jinja2.TemplateError):
+        raise found
+    return found
+
+
+_TREES: weakref.WeakKeyDictionary[jinja2.Environment, dict[str, nodes.Template | jinja2.TemplateError]] = weakref.WeakKeyDictionary()
 
 
 def _of_a_page(node: nodes.Node) -> bool:
