@@ -42,6 +42,8 @@ class ParseCache:
 
     def recall(self, item: SourceFile) -> tuple[State | None, Parsed | None]:
         """(the file's state, its parse when the cache has it for that state)."""
+        if self.kept.file is None:
+            return None, None  # no cache (serve, check): nothing to look up or keep
         state = file_state(os.path.join(self.root, item.path))
         return state, self.kept.get(item.path, state)
 
