@@ -17,6 +17,7 @@ from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+_MISSING = object()
 
 
 def cached_hash(cls: type[T]) -> type[T]:
@@ -45,20 +46,26 @@ class Memo:
 
     def recall(self, key: Hashable, make: Callable[[], T]) -> T:
         """The value made for `key` before, else `make()` (remembered)."""
-        found = self.find(key)
-        if found is None and key not in self._now:
+        found = self._lookup(key)
+        if found is _MISSING:
             found = make()
             self._now[key] = found
         return found  # type: ignore[no-any-return]
 
     def find(self, key: Hashable) -> Any | None:
         """The value remembered for `key`, or None (nothing is stored for a miss)."""
-        if key in self._now:
-            return self._now[key]
-        if key in self._before:
-            self._now[key] = self._before.pop(key)
-            return self._now[key]
-        return None
+        found = self._lookup(key)
+        return None if found is _MISSING else found
+
+    def _lookup(self, key: Hashable) -> Any:
+        # One hash and one comparison per dictionary: keys hold essay views, and a view
+        # of this build equals last build's field by field, not by identity.
+        found = self._now.get(key, _MISSING)
+        if found is _MISSING:
+            found = self._before.pop(key, _MISSING)
+            if found is not _MISSING:
+                self._now[key] = found
+        return found
 
     def remember(self, key: Hashable, value: Any) -> None:
         self._now[key] = value
