@@ -118,8 +118,8 @@ def build(options: BuildOptions, now: datetime) -> BuildResult:
         cache = cache_folder(root, options.use_cache)
         # Which pages the last builds left in the output (and its spare): not made again.
         # (serve remembers its pages in memory and never writes the output.)
-        kept = output_kept(record.manifest_path(root, out), record.spare_path(root, out)) if cache and options.memo is None else None
-        files = Counted(plan_files(root, loaded, site, extras, extra_files, searchable, options, PagesKept(out, kept) if kept else None))
+        last = output_kept(record.manifest_path(root, out), record.spare_path(root, out)) if cache and options.memo is None else None
+        files = Counted(plan_files(root, loaded, site, extras, extra_files, searchable, options, PagesKept(out, last) if last else None))
         del searchable  # plan_files frees it once the search index is made
         stats = None
         output = None
@@ -131,7 +131,7 @@ def build(options: BuildOptions, now: datetime) -> BuildResult:
         elif options.write:
             manifest = record.manifest_path(root, out) if cache else None
             spare = record.spare_path(root, out) if cache else None
-            stats = write_output(out, files, trash=cache / "trash" if cache else None, manifest=manifest, spare=spare, kept=kept)
+            stats = write_output(out, files, trash=cache / "trash" if cache else None, manifest=manifest, spare=spare, kept=last)
             keeper.finish(schedule, len(site.essays), files.count, stats.state)
         else:
             for _ in files:  # templates and feeds are checked too
