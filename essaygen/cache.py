@@ -44,9 +44,8 @@ class FileDigests:
 class JsonStore:
     """Checksummed JSON files under one folder, written atomically."""
 
-    def __init__(self, folder: Path | None, writable: bool = True) -> None:
+    def __init__(self, folder: Path | None) -> None:
         self.folder = folder
-        self.writable = writable
 
     def load(self, key: str) -> Any | None:
         """The value, or None when absent, unreadable, or not what was written."""
@@ -60,11 +59,8 @@ class JsonStore:
         except (OSError, ValueError, UnicodeDecodeError):
             return None
 
-    def has(self, key: str) -> bool:
-        return self.folder is not None and (self.folder / key[:2] / f"{key}.json").is_file()
-
     def save(self, key: str, value: Any) -> None:
-        if self.folder is None or not self.writable:
+        if self.folder is None:
             return
         payload = json.dumps(value, ensure_ascii=False, sort_keys=True)  # one line of JSON
         _write_atomically(self.folder / key[:2] / f"{key}.json", _checksum(payload) + "\n" + payload)
