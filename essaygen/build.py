@@ -10,6 +10,8 @@ all of them, before anything is written.
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -29,11 +31,12 @@ from essaygen.lock import build_lock
 from essaygen.markdown import LinkTarget, RenderContext, RenderedBody, body_key, link_tags, published_path, resolve_links
 from essaygen.mdrules import resolve_local
 from essaygen.memo import Memo
+from essaygen.overlap import interleave
 from essaygen.output import WriteStats, kept_manifests as output_kept, write_output
 from essaygen.pages import EssayExtras, EssayPages, OutputFile, plan_pages
-from essaygen.pagecache import KeptPages as PagesKept, analyses_from_cache, chrome_digest, essay_pages_cacheable, listing_digest, listing_shape, reads_word_counts
+from essaygen.pagecache import KeptPages as PagesKept, analyse, analyses_from_cache, chrome_digest, essay_pages_cacheable, listing_digest, listing_shape, reads_word_counts
 from essaygen.problems import Problem, SiteError, UsageError, raise_if
-from essaygen.render_pool import BodyJob, render_bodies
+from essaygen.render_pool import BodyJob, HeadStart, render_bodies
 from essaygen.schedule import DRAFT, Planned, Schedule, plan_schedule
 from essaygen.search import SearchBody, SearchSource, plan_search
 from essaygen.site import BodyGone, EssayView, PageView, Site, StoredBody, assemble_site, make_tags
@@ -101,17 +104,25 @@ def build(options: BuildOptions, now: datetime) -> BuildResult:
     with build_lock(root, enabled=options.write and (root / "site.yaml").is_file()):
         keeper = record.Keeper.start(root, options.out or root / "output", options.drafts, options.search, options.write and options.use_cache)
         streaming = streams(options)
-        loaded = load_site(root, options.memo, keep_bodies=not streaming, parse_cache=cache_folder(root) if streaming else None)
-        keeper.inputs_known(loaded.config, loaded.essays)
-        if not options.search:  # the theme then shows no search page or link either
-            loaded = replace(loaded, config=_without_search(loaded.config, options.memo))
-        as_of = resolve_as_of(options.as_of, loaded.config, now)
-        schedule, problems = plan_schedule(loaded.config, loaded.essays, as_of, options.drafts, loaded.broken_slugs)
-        if schedule is None:
-            raise SiteError([*loaded.problems, *problems])
-        watch.lap("read and parse")
-        site, extras, rendered, extra_files, searchable = render_site(root, loaded, schedule, options)
-        watch.lap("markdown, links, citations")
+        with head_start_for(root, options) as head_start:
+            loaded = load_site(
+                root, options.memo, keep_bodies=not streaming, parse_cache=cache_folder(root) if streaming else None,
+                files=head_start.worker.files if head_start else None, parsed_essay=_offer_to(root, options, head_start),
+            )
+            keeper.inputs_known(loaded.config, loaded.essays)
+            if not options.search:  # the theme then shows no search page or link either
+                loaded = replace(loaded, config=_without_search(loaded.config, options.memo))
+            as_of = resolve_as_of(options.as_of, loaded.config, now)
+            schedule, problems = plan_schedule(loaded.config, loaded.essays, as_of, options.drafts, loaded.broken_slugs)
+            if schedule is None:
+                raise SiteError([*loaded.problems, *problems])
+            watch.lap("read and parse")
+            env = _environment(root, loaded.theme, options) if loaded.theme is not None else None
+            if env is not None and head_start is not None:  # while its workers render the bodies
+                analyses_from_cache(env, cache_folder(root, options.writes_cache))
+                analyse(env)
+            site, extras, rendered, extra_files, searchable = render_site(root, loaded, schedule, options, head_start)
+            watch.lap("markdown, links, citations")
         # Files stream from the templates to the disk: a 5,000-essay site never holds
         # every page in memory at once.
         out = options.out or root / "output"
@@ -119,7 +130,7 @@ def build(options: BuildOptions, now: datetime) -> BuildResult:
         # Which pages the last builds left in the output (and its spare): not made again.
         # (serve remembers its pages in memory and never writes the output.)
         last = output_kept(record.manifest_path(root, out), record.spare_path(root, out)) if cache and options.memo is None else None
-        files = Counted(plan_files(root, loaded, site, extras, extra_files, searchable, options, PagesKept(out, last) if last else None))
+        files = Counted(plan_files(root, loaded, site, env, extras, extra_files, searchable, options, PagesKept(out, last) if last else None))
         del searchable  # plan_files frees it once the search index is made
         stats = None
         output = None
@@ -140,6 +151,33 @@ def build(options: BuildOptions, now: datetime) -> BuildResult:
         if options.memo is not None:
             options.memo.succeeded()
         return BuildResult(site, schedule, files.count, stats, rendered, tuple(watch.laps), output)
+
+
+@contextlib.contextmanager
+def head_start_for(root: Path, options: BuildOptions) -> Iterator[HeadStart | None]:
+    """Workers rendering bodies while the sources are still being read: for a build
+    that streams (a large site's cold build is the one that gains), stopped after."""
+    if not streams(options):
+        yield None
+        return
+    from essaygen.loading import content_files
+
+    head_start = HeadStart(BodyCache(cache_folder(root), FileDigests(root)), content_files(root), options.jobs)
+    try:
+        yield head_start
+    finally:
+        head_start.close()
+
+
+def _offer_to(root: Path, options: BuildOptions, head_start: HeadStart | None) -> Callable[[Essay, SiteConfig], None] | None:
+    if head_start is None:
+        return None
+
+    def offer(essay: Essay, config: SiteConfig) -> None:
+        if not essay.draft or options.drafts:  # what render_site renders (drafts only with --drafts)
+            head_start.offer(BodyJob(_essay_context(root, config, essay), essay.body_digest, None, slim=True))
+
+    return offer
 
 
 class Counted:
@@ -173,7 +211,7 @@ def _without_search(config: SiteConfig, memo: Memo | None) -> SiteConfig:
 
 # ---------------------------------------------------------------- rendering# ---------------------------------------------------------------- rendering
 
-def render_site(root: Path, loaded: Loaded, schedule: Schedule, options: BuildOptions) -> tuple[Site, dict[str, EssayExtras], int, list[OutputFile], dict[str, SearchSource]]:
+def render_site(root: Path, loaded: Loaded, schedule: Schedule, options: BuildOptions, head_start: HeadStart | None = None) -> tuple[Site, dict[str, EssayExtras], int, list[OutputFile], dict[str, SearchSource]]:
     config = loaded.config
     # Embargoed essays are rendered to *check* them (links, citations), never published.
     checked = [p for p in schedule.planned if p.state != DRAFT or options.drafts]
@@ -182,9 +220,11 @@ def render_site(root: Path, loaded: Loaded, schedule: Schedule, options: BuildOp
     digests = FileDigests(root)
     cache = BodyCache(cache_folder(root, options.use_cache), digests, writable=options.writes_cache)
     slim = streams(options)
-    jobs = [BodyJob(_essay_context(root, loaded, p.essay), p.essay.body_digest, p.essay.body or None, slim) for p in checked]
+    jobs = [BodyJob(_essay_context(root, loaded.config, p.essay), p.essay.body_digest, p.essay.body or None, slim) for p in checked]
     jobs += [BodyJob(_page_context(root, loaded, page), body_digest(page.body), page.body) for page in pages]
-    bodies, rendered = render_bodies(jobs, cache, loaded.files, options.jobs, options.memo)
+    bodies, rendered = render_bodies(jobs, cache, loaded.files, options.jobs, options.memo, head_start)
+    if head_start is not None:
+        head_start.close()  # its workers exit before the page workers start
     essay_bodies = dict(zip((p.essay.slug for p in checked), bodies[: len(checked)]))
     page_bodies = dict(zip((p.source for p in pages), bodies[len(checked) :]))
     targets = _link_targets(checked, pages, published, essay_bodies, page_bodies, loaded.sources)
@@ -263,8 +303,8 @@ def _link_resolver(targets: dict[str, LinkTarget], memo: Memo | None) -> Callabl
     return lambda body, path, folder: memo.recall(("links", body, path, folder, token), lambda: resolve_links(body, path, folder, targets))
 
 
-def _essay_context(root: Path, loaded: Loaded, essay: Essay) -> RenderContext:
-    return RenderContext(essay.source, essay.line_offset, essay_dir(essay.slug), essay.bundle, str(root), loaded.config.unsafe_html, frozenset())
+def _essay_context(root: Path, config: SiteConfig, essay: Essay) -> RenderContext:
+    return RenderContext(essay.source, essay.line_offset, essay_dir(essay.slug), essay.bundle, str(root), config.unsafe_html, frozenset())
 
 
 def _page_context(root: Path, loaded: Loaded, page: Page) -> RenderContext:
@@ -327,25 +367,20 @@ def _essay_view(planned: Planned, body: RenderedBody, html: tuple[str, StoredBod
 # ---------------------------------------------------------------- output files
 
 def plan_files(
-    root: Path, loaded: Loaded, site: Site, extras: dict[str, EssayExtras], extra_files: Sequence[OutputFile],
+    root: Path, loaded: Loaded, site: Site, env: jinja2.Environment | None, extras: dict[str, EssayExtras], extra_files: Sequence[OutputFile],
     searchable: Mapping[str, SearchSource], options: BuildOptions, kept: PagesKept | None = None,
 ) -> Iterator[OutputFile]:
-    assert loaded.theme is not None  # a missing theme is a problem reported before this stage
-    # The search index first: then every essay's text and terms can be freed before
-    # the pages are rendered (the peak of a large build's memory).
-    if site.config.search:
-        cache = cache_folder(root, options.writes_cache and streams(options))
-        yield from plan_search(site, searchable, cache / "search" / "postings.pickle" if cache else None, _stored_terms)
-    del searchable
-    env = _environment(root, loaded.theme, options)
+    assert loaded.theme is not None and env is not None  # a missing theme is a problem reported before this stage
     essay_pages = _essay_pages(root, loaded, site, env, options, kept)
-    yield from plan_pages(site, env, extras, essay_pages)
-    yield from extra_files
     from essaygen.feeds import plan_feeds
     from essaygen.discovery import plan_discovery
 
-    yield from plan_feeds(site, options.memo, essay_pages.cache)
-    yield from plan_discovery(site)
+    # While the page workers render, this process makes the search index and the feeds
+    # (overlap.py). The workers start before any of that (interleave asks for pages
+    # first), so they are not forked with the search postings in memory.
+    own = itertools.chain(_search_files(root, site, searchable, options), extra_files, plan_feeds(site, options.memo, essay_pages.cache), plan_discovery(site))
+    del searchable
+    yield from interleave(plan_pages(site, env, extras, essay_pages), own)
     yield from _copies(loaded.theme.static, "assets/", within=loaded.theme.folder)
     yield from _copies(root / "content" / "media", "media/", within=root)
     essays = {e.source: e for e in loaded.essays}
@@ -353,6 +388,12 @@ def plan_files(
         bundle = essays[view.source].bundle
         if bundle:
             yield from _copies(root / bundle, view.path, within=root, skip_markdown=True)
+
+
+def _search_files(root: Path, site: Site, searchable: Mapping[str, SearchSource], options: BuildOptions) -> Iterator[OutputFile]:
+    if site.config.search:
+        cache = cache_folder(root, options.writes_cache and streams(options))
+        yield from plan_search(site, searchable, cache / "search" / "postings.pickle" if cache else None, _stored_terms)
 
 
 def _environment(root: Path, theme: Theme, options: BuildOptions) -> jinja2.Environment:

@@ -7,7 +7,7 @@ so that one build reports every stage's problems at once.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -31,13 +31,18 @@ class Loaded:
     problems: tuple[Problem, ...]        # carried on, so one build reports every stage's problems
 
 
-def load_site(root: Path, memo: Memo | None = None, keep_bodies: bool = True, parse_cache: Path | None = None) -> Loaded:
+def load_site(
+    root: Path, memo: Memo | None = None, keep_bodies: bool = True, parse_cache: Path | None = None,
+    files: frozenset[str] | None = None, parsed_essay: Callable[[Essay, SiteConfig], None] | None = None,
+) -> Loaded:
     """Read and parse everything. Only a broken site.yaml stops here: every other
     problem is carried on, so later stages can report theirs in the same build.
     Without `keep_bodies`, each essay's body is let go once parsed (its digest stays):
     a file is read, parsed and dropped before the next, and the render workers read
     the bodies again, so a large site's text is never all in memory at once. With a
-    `parse_cache` folder, unchanged files are taken from there, unread."""
+    `parse_cache` folder, unchanged files are taken from there, unread.
+    `files`: content_files(root), when the caller has it. `parsed_essay` is told of
+    each essay parsed afresh, as soon as it is (its body can be rendered meanwhile)."""
     config, problems = _load_config(root, memo)
     raise_if(problems)
     assert config is not None
@@ -59,6 +64,8 @@ def load_site(root: Path, memo: Memo | None = None, keep_bodies: bool = True, pa
             item_parsed, item_problems = _parse(source, config, memo)
             if isinstance(item_parsed, Essay) and not keep_bodies:
                 item_parsed = replace(item_parsed, body="")
+            if isinstance(item_parsed, Essay) and parsed_essay is not None:
+                parsed_essay(item_parsed, config)
             parsed = (item_parsed, item_problems)
             parses.remember(item, state, parsed)
         read.append(item)
@@ -71,7 +78,7 @@ def load_site(root: Path, memo: Memo | None = None, keep_bodies: bool = True, pa
     problems += duplicate_slugs(essays, pages)
     parsed_paths = {e.source for e in essays}
     broken = frozenset(slugify(Path(s.bundle or s.path).stem) for s in read if s.kind == "essay" and s.path not in parsed_paths)
-    return Loaded(config, theme, tuple(essays), tuple(pages), content_files(root), frozenset(s.path for s in read), broken, tuple(problems))
+    return Loaded(config, theme, tuple(essays), tuple(pages), files if files is not None else content_files(root), frozenset(s.path for s in read), broken, tuple(problems))
 
 
 def _load_config(root: Path, memo: Memo | None) -> tuple[SiteConfig | None, list[Problem]]:

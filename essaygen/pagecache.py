@@ -111,6 +111,14 @@ def _listed(essay: EssayView, words: bool) -> tuple[object, ...]:
     return (essay.slug, essay.title, essay.subtitle, essay.summary, essay.part, essay.total, essay.release, essay.reading_minutes, count, essay.path)
 
 
+def analyse(env: jinja2.Environment) -> None:
+    """Make every analysis a build asks of the templates now (each is kept with the
+    environment): a build does this while its workers render the bodies."""
+    essay_pages_cacheable(env)
+    reads_word_counts(env)
+    _attributes_read(env, LISTING_TEMPLATES)
+
+
 def reads_word_counts(env: jinja2.Environment, names: tuple[str, ...] = ("essay.html",)) -> bool:
     """Whether the templates (or what they include) read an essay's exact `words`."""
     read = _attributes_read(env, names)
@@ -274,6 +282,10 @@ class KeptPages:
         self.out = out
         self.previous = {entry[0]: (rel, entry) for rel, entry in kept.previous.items() if _keyed(entry)}
         self.spare = frozenset(entry[0] for entry in kept.spare.values() if _keyed(entry))
+
+    def any(self) -> bool:
+        """Whether the last builds left any page (a first build's answer: no)."""
+        return bool(self.previous or self.spare)
 
     def has(self, key: str) -> bool:
         """Some file of the last builds was made from `key` (it may since be gone or edited)."""

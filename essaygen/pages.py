@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import collections
 import functools
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -11,6 +13,7 @@ import jinja2
 from markupsafe import Markup
 
 from essaygen.metadata import Head, article_ld, collection_ld, format_date, json_ld, website_ld
+from essaygen.overlap import Pending
 from essaygen.site import EssayView, SeriesView, Site
 from essaygen.urls import relative_url
 
@@ -87,9 +90,10 @@ def site_listings(site: Site) -> list[Listing]:
     return pages
 
 
-def plan_pages(site: Site, env: jinja2.Environment, extras: dict[str, EssayExtras] | None = None, essay_pages: EssayPages = EssayPages()) -> Iterator[OutputFile]:
+def plan_pages(site: Site, env: jinja2.Environment, extras: dict[str, EssayExtras] | None = None, essay_pages: EssayPages = EssayPages()) -> Iterator[OutputFile | Pending]:
     """Every page: those the last builds made (or serve remembers) first, then the rest,
-    essays and listings together, rendered on every core when there are many."""
+    essays and listings together, rendered on every core when there are many (then
+    `Pending` stands before a page not yet made: see overlap.py)."""
     listings = site_listings(site)
     known = [_known_listing(essay_pages, site, env, listing) for listing in listings]
     yield from (page for page, _ in known if page is not None)
@@ -166,13 +170,14 @@ def base_context(site: Site, folder: str, head: Head, root_relative: bool = Fals
 
 # Below this many pages to render, starting processes costs more than it saves.
 PARALLEL_PAGES = 48
+AHEAD = 3                      # chunks of pages asked of each worker beyond the one being written
 _shared: tuple[Site, jinja2.Environment, dict[str, EssayExtras], Sequence[Listing]] | None = None
 
 
 def render_essay_pages(
     site: Site, env: jinja2.Environment, extras: dict[str, EssayExtras], how: EssayPages,
     listings: Sequence[Listing] = (), more: Sequence[tuple[int, str | None]] = (),
-) -> Iterator[OutputFile]:
+) -> Iterator[OutputFile | Pending]:
     """Every essay page: left by the last builds (pagecache.KeptPages), else rendered (on
     every core when many), with the listing pages `more` names (index into `listings`,
     key) rendered among them."""
@@ -187,18 +192,21 @@ def render_essay_pages(
             shown = series_shown(essay, series_of.get(essay.series or ""), how.part_words, listed)
             keys[i] = ("essay page", how.chrome, essay, shown, extras.get(essay.slug))
             pages[i] = how.memo.find(keys[i])
-    elif how.cache is not None:
-        from essaygen.pagecache import essay_page_key
-
+    elif how.cache is not None and how.cache.any():  # else the keys are made while the pages render
         for i, essay in enumerate(site.essays):
-            keys[i] = essay_page_key(how.chrome, essay, series_of.get(essay.series or ""), extras.get(essay.slug, EssayExtras()), how.part_words)
+            keys[i] = _page_key(how, site.essays[i], series_of, extras)
             if how.cache.has(keys[i]):  # loaded only if the previous output lacks it (output.py)
                 pages[i] = OutputFile(essay.path + "index.html", key=keys[i], load=functools.partial(_cached_page, site, env, extras, how.cache, i, keys[i]))
     missing = [i for i, page in enumerate(pages) if page is None]
     yield from (p for p in pages if p is not None)
     listing_keys = dict(more)
     jobs = [(False, j) for j, _ in more] + [(True, i) for i in missing]  # listings first (see _render_many)
-    for (is_essay, i), page in zip(jobs, _render_many(site, env, extras, listings, jobs, how.workers)):
+    done = iter(jobs)
+    for page in _render_many(site, env, extras, listings, jobs, how.workers):
+        if isinstance(page, Pending):
+            yield page
+            continue
+        is_essay, i = next(done)
         if not is_essay:
             key = listing_keys[i]
             yield page if key is None else replace(page, key=key)
@@ -206,8 +214,14 @@ def render_essay_pages(
         if how.memo is not None:
             how.memo.remember(keys[i], page)
         elif how.cache is not None:
-            page = replace(page, key=keys[i])
+            page = replace(page, key=keys[i] or _page_key(how, site.essays[i], series_of, extras))
         yield page
+
+
+def _page_key(how: EssayPages, essay: EssayView, series_of: dict[str, SeriesView], extras: dict[str, EssayExtras]) -> str:
+    from essaygen.pagecache import essay_page_key
+
+    return essay_page_key(how.chrome, essay, series_of.get(essay.series or ""), extras.get(essay.slug, EssayExtras()), how.part_words)
 
 
 def _cached_page(site: Site, env: jinja2.Environment, extras: dict[str, EssayExtras], cache: Any, i: int, key: str) -> bytes:
@@ -224,7 +238,8 @@ def _cached_page(site: Site, env: jinja2.Environment, extras: dict[str, EssayExt
 
 def _render_many(
     site: Site, env: jinja2.Environment, extras: dict[str, EssayExtras], listings: Sequence[Listing], jobs: list[tuple[bool, int]], workers: int,
-) -> Iterator[OutputFile]:
+) -> Iterator[OutputFile | Pending]:
+    """The pages of `jobs`, in order; on many cores, `Pending` before one not yet made."""
     global _shared
     _shared = (site, env, extras, listings)
     if workers <= 1 or len(jobs) < PARALLEL_PAGES:
@@ -241,12 +256,31 @@ def _render_many(
     split = sum(1 for is_essay, _ in jobs if not is_essay)
     assert all(is_essay for is_essay, _ in jobs[split:]), "listing jobs come before essay jobs"
     chunk = max(1, min(32, (len(jobs) - split) // (workers * 8)))
+    chunks = [jobs[k : k + 1] for k in range(split)] + [jobs[k : k + chunk] for k in range(split, len(jobs), chunk)]
     # Forked workers inherit the site and the templates: only indexes go out, bytes come back.
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        listed = pool.map(_render_job, jobs[:split])
-        essays = pool.map(_render_job, jobs[split:], chunksize=chunk)
-        yield from listed
-        yield from essays
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    # A few chunks ahead of the one being written, not all: while this process is busy
+    # with its own work (overlap.py), made pages must not pile up in its memory.
+    ahead: collections.deque[Future[list[OutputFile]]] = collections.deque()
+    try:
+        for part in chunks:
+            ahead.append(pool.submit(_render_chunk, part))
+            if len(ahead) > AHEAD * workers:
+                yield from _handed_on(ahead.popleft())
+        while ahead:
+            yield from _handed_on(ahead.popleft())
+    finally:
+        pool.shutdown(cancel_futures=True)  # a failed build does not wait for the rest
+
+
+def _handed_on(future: Future[list[OutputFile]]) -> Iterator[OutputFile | Pending]:
+    if not future.done():
+        yield Pending(future)
+    yield from future.result()
+
+
+def _render_chunk(jobs: Sequence[tuple[bool, int]]) -> list[OutputFile]:
+    return [_render_job(job) for job in jobs]
 
 
 def _render_job(job: tuple[bool, int]) -> OutputFile:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -63,19 +63,24 @@ def _render_one(job: tuple[BodyJob, str]) -> RenderedBody:
 
 
 def render_bodies(
-    jobs: Sequence[BodyJob], cache: BodyCache, files: frozenset[str], workers: int = 0, memo: Memo | None = None
+    jobs: Sequence[BodyJob], cache: BodyCache, files: frozenset[str], workers: int = 0, memo: Memo | None = None,
+    head_start: HeadStart | None = None,
 ) -> tuple[list[RenderedBody], int]:
     """(a body per job, how many were rendered rather than taken from the cache).
-    A `slim` job's body comes back without its HTML when that is in the cache."""
+    A `slim` job's body comes back without its HTML when that is in the cache.
+    `head_start`: where some of them may be rendered already (its workers do the rest)."""
     if memo is not None:
         return _render_remembered(jobs, cache, files, workers, memo)
     keys = [body_key(job.digest, job.ctx) for job in jobs]
     # Slim bodies' metadata comes from the index, kept for the next build (not for serve's
     # few bodies at a time: it holds whole bodies and would leave the index empty).
     index = BodyIndex(cache) if any(job.slim for job in jobs) else None
-    results: list[RenderedBody | None] = [_cached(job, key, cache, index) for job, key in zip(jobs, keys)]
+    started = head_start.knows if head_start is not None else lambda key: False
+    results: list[RenderedBody | None] = [None if started(key) else _cached(job, key, cache, index) for job, key in zip(jobs, keys)]
     missing = [i for i, found in enumerate(results) if found is None]
-    for i, body in zip(missing, _render([(jobs[i], keys[i]) for i in missing], _Worker(files, cache), workers)):
+    todo = [(jobs[i], keys[i]) for i in missing]
+    made = head_start.render(todo) if head_start is not None else None
+    for i, body in zip(missing, made if made is not None else _render(todo, _Worker(files, cache), workers)):
         results[i] = body
     if index is not None:
         for key, job, body in zip(keys, jobs, results):
@@ -112,7 +117,7 @@ def _render_remembered(
 
 
 def _render(jobs: Sequence[tuple[BodyJob, str]], worker: _Worker, workers: int) -> list[RenderedBody]:
-    count = workers or min(os.cpu_count() or 1, 8)
+    count = _worker_count(workers)
     if count <= 1 or len(jobs) < PARALLEL_THRESHOLD:
         _init_worker(worker)
         return [_render_one(job) for job in jobs]
@@ -120,3 +125,76 @@ def _render(jobs: Sequence[tuple[BodyJob, str]], worker: _Worker, workers: int) 
     chunk = max(1, len(jobs) // (count * 8))
     with ProcessPoolExecutor(count, mp_context=context, initializer=_init_worker, initargs=(worker,)) as pool:
         return list(pool.map(_render_one, jobs, chunksize=chunk))
+
+
+def _worker_count(workers: int) -> int:
+    return workers or min(os.cpu_count() or 1, 8)
+
+
+def _render_batch(jobs: Sequence[tuple[BodyJob, str]]) -> list[RenderedBody]:
+    return [_render_one(job) for job in jobs]
+
+
+class HeadStart:
+    """Bodies rendered while the rest of the site is still being read and planned.
+
+    A cold build used to read and parse every source on one core before any body was
+    rendered. Instead, each essay parsed afresh is `offer`ed at once: once there are
+    enough to be worth the processes, the workers start on them in small batches, and
+    `render_bodies` later takes their results by key (and gives the workers whatever
+    is left). An offered essay that the build then does not render (the build stops
+    at a problem) only cost a worker's time: `close` cancels what has not started.
+    """
+
+    BATCH = 8                  # bodies per batch: ~40 ms of a worker's time
+
+    def __init__(self, cache: BodyCache, files: frozenset[str], workers: int = 0) -> None:
+        self.cache = cache
+        self.worker = _Worker(files, cache)
+        self.count = _worker_count(workers)
+        self.waiting: list[tuple[BodyJob, str]] = []
+        self.started: dict[str, tuple[Future[list[RenderedBody]], int]] = {}
+        self.pool: ProcessPoolExecutor | None = None
+
+    def offer(self, job: BodyJob) -> None:
+        """Start rendering `job` unless the cache holds its body (a stat: not read now)."""
+        if self.count <= 1:
+            return
+        key = body_key(job.digest, job.ctx)
+        file = self.cache.file(key)
+        if file is None or os.path.exists(file):
+            return
+        self.waiting.append((job, key))
+        if self.pool is None and len(self.waiting) >= PARALLEL_THRESHOLD:
+            self.pool = ProcessPoolExecutor(self.count, mp_context=multiprocessing.get_context("fork"), initializer=_init_worker, initargs=(self.worker,))
+        if self.pool is not None and len(self.waiting) >= self.BATCH:
+            self._submit()
+
+    def _submit(self) -> None:
+        assert self.pool is not None
+        for start in range(0, len(self.waiting), self.BATCH):
+            batch = self.waiting[start : start + self.BATCH]
+            future = self.pool.submit(_render_batch, batch)
+            for n, (_, key) in enumerate(batch):
+                self.started[key] = (future, n)
+        self.waiting = []
+
+    def knows(self, key: str) -> bool:
+        return key in self.started
+
+    def render(self, jobs: Sequence[tuple[BodyJob, str]]) -> list[RenderedBody] | None:
+        """The bodies of `jobs` (started here or not), or None when no worker was started."""
+        if self.pool is None:
+            return None
+        self.waiting = [job for job in jobs if job[1] not in self.started]
+        self._submit()
+        bodies = []
+        for _, key in jobs:
+            future, n = self.started.pop(key)
+            bodies.append(future.result()[n])
+        return bodies
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+            self.pool = None

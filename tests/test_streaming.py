@@ -20,6 +20,7 @@ from essaygen.content import body_digest, read_body
 from essaygen.memo import Memo
 from essaygen.output import safe_relative
 from essaygen.pickles import KeptByState
+from essaygen.problems import SiteError
 from essaygen.site import BodyGone, StoredBody
 
 AS_OF = "2026-11-22"
@@ -271,3 +272,47 @@ def test_pages_rendered_on_every_core_are_the_pages_rendered_in_one_process(samp
     build_into(sample_site, tmp_path / "cache, 2 workers", jobs=2)
     build_into(sample_site, tmp_path / "one again", use_cache=False, jobs=1)
     assert tree_bytes(tmp_path / "cache, 2 workers") == tree_bytes(tmp_path / "one again")
+
+
+def _many_essays(site: Path, count: int, body: str = "Extra essay {i}, on *peer support*.") -> None:
+    essays = site / "content" / "essays"
+    for i in range(count):
+        (essays / f"extra-{i:03d}.md").write_text(
+            f"---\ntitle: Extra {i}\ndate: 2017-{i % 12 + 1:02d}-{i % 27 + 1:02d}\ntags: [peer support]\n---\n" + body.format(i=i) + "\n", encoding="utf-8")
+
+
+def test_bodies_rendered_while_the_sources_are_read_are_those_the_build_renders(sample_site: Path, tmp_path: Path) -> None:
+    """A streaming build starts rendering bodies as the sources are parsed (render_pool.
+    HeadStart): never a draft's, and each body once, with what one process makes."""
+    from essaygen.render_pool import PARALLEL_THRESHOLD
+
+    _many_essays(sample_site, PARALLEL_THRESHOLD + 8)
+    draft = sample_site / "content" / "essays" / "a-draft.md"
+    draft.write_text("---\ntitle: Not yet\ndate: 2017-01-01\ndraft: true\n---\nA [link](nowhere.md) to nothing.\n", encoding="utf-8")
+    result = build_into(sample_site, tmp_path / "two", jobs=2)
+    bodies = list((sample_site / CACHE_DIR / "bodies").rglob("*.body"))
+    assert result.rendered == len(bodies) >= PARALLEL_THRESHOLD + 8  # type: ignore[attr-defined]
+    assert not any("nowhere.md" in path.read_text(encoding="utf-8") for path in bodies)
+    build_into(sample_site, tmp_path / "one", use_cache=False, jobs=1)
+    assert tree_bytes(tmp_path / "two") == tree_bytes(tmp_path / "one")
+    # With --drafts the draft is rendered (and its broken link found) like any essay.
+    with pytest.raises(SiteError) as failed:
+        build_into(sample_site, tmp_path / "drafts", jobs=2, drafts=True)
+    assert [str(p) for p in failed.value.problems] == [
+        "content/essays/a-draft.md:6:3: link to 'nowhere.md', but there is no content/essays/nowhere.md — link to an existing essay or page by its .md file"
+    ]
+
+
+def test_a_build_that_fails_after_rendering_has_started_reports_every_problem(sample_site: Path, tmp_path: Path) -> None:
+    """Bodies rendered early do not hide problems found later, nor leave workers behind."""
+    from essaygen.render_pool import PARALLEL_THRESHOLD
+
+    _many_essays(sample_site, PARALLEL_THRESHOLD + 8, body="Essay {i} links [here](missing-{i}.md).")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("untouched", encoding="utf-8")
+    with pytest.raises(SiteError) as failed:
+        build_into(sample_site, out, jobs=2)
+    missing = sorted(p.path for p in failed.value.problems)
+    assert missing == sorted(f"content/essays/extra-{i:03d}.md" for i in range(PARALLEL_THRESHOLD + 8))
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]
