@@ -119,12 +119,27 @@ class BodyCache:
         path = self.file(key)
         if path is None or not self.writable:
             return False
-        meta = asdict(body.slimmed())
+        meta = _meta_of(body)
         meta["deps"] = {dep: self.digests(dep) for dep in body.deps}
-        meta["anchors"] = sorted(body.anchors)
         # JSON escapes newlines, and terms are words and numbers: one line each.
         lines = [json.dumps(meta, ensure_ascii=False, sort_keys=True), json.dumps(body.html, ensure_ascii=False), json.dumps(body.search.text, ensure_ascii=False), body.search.terms]
         return _write_atomically(Path(path), " ".join(map(_checksum, lines)) + "\n" + "\n".join(lines))
+
+
+def _meta_of(body: RenderedBody) -> dict[str, Any]:
+    """asdict(body.slimmed()), with its anchors sorted: made by hand, as asdict deep-copies
+    every heading and link (a fifth of the cost of storing a body)."""
+    return {
+        "html": "",
+        "headings": body.headings,
+        "words": body.words,
+        "citations": [asdict(cluster) for cluster in body.citations],
+        "links": [vars(link) for link in body.links],
+        "anchors": sorted(body.anchors),
+        "deps": body.deps,
+        "problems": [asdict(problem) for problem in body.problems],
+        "search": {"text": "", "terms": "", "words": body.search.words},
+    }
 
 
 class BodyIndex:

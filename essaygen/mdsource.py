@@ -14,18 +14,52 @@ env keys set by essaygen's markdown stage:
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
 from markdown_it.rules_inline import StateInline
 
 
+# The characters at which each inline rule may match. Text with none of them is what
+# markdown-it's `text` rule makes of it: one text token, the whole of it (no rule
+# here takes the other characters it stops at, such as "-" or ":").
+_RULES_MATCHING_AT = {
+    "text": "", "newline": "\n", "escape": "\\", "backticks": "`", "strikethrough": "~",
+    "emphasis": "*_", "link": "[", "image": "!", "footnote_inline": "^", "footnote_ref": "[",
+    "autolink": "<", "html_inline": "<", "entity": "&", "citation_bracketed": "[", "citation_in_text": "@",
+    "linkify": ":",  # only with the linkify option: see _markup
+}
+
+
 def _inline_with_lines(state: StateCore) -> None:
+    md = state.md
+    markup = _markup(md)
     for token in state.tokens:
         if token.type == "inline":
-            state.env["_block_line"] = token.map[0] if token.map else None
             if token.children is None:
                 token.children = []
-            state.md.inline.parse(token.content, state.md, state.env, token.children)
+            content = token.content
+            if markup is not None and not markup.search(content):
+                # Three in four inline blocks of an essay (table cells, headings, plain
+                # paragraphs): their one text token, made without the inline parser.
+                if content:
+                    token.children.append(Token("text", "", 0, content=content))
+                continue
+            state.env["_block_line"] = token.map[0] if token.map else None
+            md.inline.parse(content, md, state.env, token.children)
+
+
+@lru_cache(maxsize=8)
+def _markup(md: MarkdownIt) -> re.Pattern[str] | None:
+    """What may be markup for `md`'s inline rules; None when a rule is not one of those
+    known above (a plugin added later turns the short cut off rather than be passed over)."""
+    names = [name for name in md.inline.ruler.get_active_rules() if name != "linkify" or md.options.get("linkify")]
+    if any(name not in _RULES_MATCHING_AT for name in names):
+        return None
+    return re.compile("[" + re.escape("".join(_RULES_MATCHING_AT[name] for name in names)) + "]")
 
 
 def line_tracking_plugin(md: MarkdownIt) -> None:

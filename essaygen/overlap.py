@@ -8,6 +8,7 @@ and finished pages never pile up in memory for longer than one of those files ta
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -44,3 +45,12 @@ def interleave(made_elsewhere: Iterable[T | Pending], own_work: Iterable[T]) -> 
 
 
 _END = object()
+
+
+def worker_started() -> None:
+    """In a forked worker process: what it inherited is never collected (gc.freeze also
+    keeps the collector from touching, and so copying, those pages), and collections
+    run less often, as a worker makes many short-lived objects (Markdown's tokens, a
+    page's strings) and few cycles. About 4% of a worker's time."""
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)

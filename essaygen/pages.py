@@ -13,7 +13,7 @@ import jinja2
 from markupsafe import Markup
 
 from essaygen.metadata import Head, article_ld, collection_ld, format_date, json_ld, website_ld
-from essaygen.overlap import Pending
+from essaygen.overlap import Pending, worker_started
 from essaygen.site import EssayView, SeriesView, Site
 from essaygen.urls import relative_url
 
@@ -258,7 +258,7 @@ def _render_many(
     chunk = max(1, min(32, (len(jobs) - split) // (workers * 8)))
     chunks = [jobs[k : k + 1] for k in range(split)] + [jobs[k : k + chunk] for k in range(split, len(jobs), chunk)]
     # Forked workers inherit the site and the templates: only indexes go out, bytes come back.
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=worker_started)
     # A few chunks ahead of the one being written, not all: while this process is busy
     # with its own work (overlap.py), made pages must not pile up in its memory.
     ahead: collections.deque[Future[list[OutputFile]]] = collections.deque()

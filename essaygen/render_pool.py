@@ -21,6 +21,7 @@ from essaygen.cache import BodyCache, BodyIndex
 from essaygen.content import read_body
 from essaygen.markdown import RenderContext, RenderedBody, body_key, render_body
 from essaygen.memo import Memo
+from essaygen.overlap import worker_started
 from essaygen.search import SearchBody
 
 # Below this many bodies to render, starting workers costs more than it saves.
@@ -44,9 +45,11 @@ class _Worker:
 _worker = _Worker(frozenset(), None)
 
 
-def _init_worker(worker: _Worker) -> None:
+def _init_worker(worker: _Worker, forked: bool = True) -> None:
     global _worker
     _worker = worker
+    if forked:
+        worker_started()
 
 
 def _render_one(job: tuple[BodyJob, str]) -> RenderedBody:
@@ -119,7 +122,7 @@ def _render_remembered(
 def _render(jobs: Sequence[tuple[BodyJob, str]], worker: _Worker, workers: int) -> list[RenderedBody]:
     count = _worker_count(workers)
     if count <= 1 or len(jobs) < PARALLEL_THRESHOLD:
-        _init_worker(worker)
+        _init_worker(worker, forked=False)
         return [_render_one(job) for job in jobs]
     context = multiprocessing.get_context("fork")
     chunk = max(1, len(jobs) // (count * 8))

@@ -227,6 +227,33 @@ def test_render_body_never_raises(body: str, unsafe: bool, bundle: str | None) -
         assert not re.match(r"\s*(javascript|vbscript|data):", url, re.IGNORECASE), url
 
 
+# Inline text in which one character may be markup, among plain words and the characters
+# markdown-it's text rule stops at without any rule of ours taking them ("-", ":", "#").
+INLINE_TEXTS = st.lists(
+    st.sampled_from(["peer", " ", "support", "-", ":", "#", "+", "=", "%", "$", "{", "}", "é", "'", '"', "(c)", "...",
+                     "*", "_", "~", "`", "[", "]", "!", "^", "<", ">", "&", "@", "\\", "\n", "|", "  \n", "[@a]", "[^1]"]),
+    max_size=30,
+).map("".join)
+
+
+@PURE
+@given(st.one_of(markdown_bodies(), INLINE_TEXTS, INLINE_TEXTS.map(lambda t: f"| a | b |\n|---|---|\n| {t} | x |\n\n# {t}\n")), st.booleans())
+def test_plain_inline_text_is_what_the_inline_parser_would_make_of_it(body: str, unsafe: bool) -> None:
+    """mdsource's short cut (one text token for inline text with no markup character)
+    gives exactly what markdown-it's inline parser gives."""
+    from essaygen import mdsource
+
+    ctx = RenderContext(ESSAY, 4, "essays/b/", None, "/nonexistent-site", unsafe, FILES)
+    short = render_body(body, ctx)
+    markup = mdsource._markup
+    mdsource._markup = lambda md: None  # type: ignore[assignment]
+    try:
+        full = render_body(body, ctx)
+    finally:
+        mdsource._markup = markup
+    assert short == full
+
+
 # ---------------------------------------------------------------- whole builds, in-process
 
 @pytest.fixture(scope="module")
