@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from functools import lru_cache
 from typing import Any
 
 from essaygen.site import EssayView, SeriesView, Site
@@ -28,13 +29,21 @@ class Head:
     modified: str | None = None
 
 
+@lru_cache(maxsize=8192)
 def format_date(moment: datetime, language: str, zone: tzinfo) -> str:
-    """A release date as a reader in the site's language expects it: "30 May 2018"."""
+    """A release date as a reader in the site's language expects it: "30 May 2018".
+    (Kept: each date is shown on a dozen pages, in their lists of a series' parts.)"""
     local = moment.astimezone(zone)
     month = _MONTHS[local.month - 1]
     if language.lower() in ("en-us", "en_us"):
         return f"{month} {local.day}, {local.year}"
     return f"{local.day} {month} {local.year}"
+
+
+@lru_cache(maxsize=8192)
+def iso_time(moment: datetime, zone: tzinfo) -> str:
+    """A moment as an HTML <time datetime> wants it, in the site's time zone."""
+    return moment.astimezone(zone).isoformat(timespec="seconds")
 
 
 def json_ld(data: dict[str, Any]) -> str:

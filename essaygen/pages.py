@@ -12,7 +12,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from essaygen.metadata import Head, article_ld, collection_ld, format_date, json_ld, website_ld
+from essaygen.metadata import Head, article_ld, collection_ld, format_date, iso_time, json_ld, website_ld
 from essaygen.overlap import Pending, worker_started
 from essaygen.site import EssayView, SeriesView, Site
 from essaygen.urls import relative_url
@@ -160,7 +160,7 @@ def base_context(site: Site, folder: str, head: Head, root_relative: bool = Fals
         "url": url,
         "absolute": lambda to: config.absolute(config.base_path + to),
         "date": lambda moment: format_date(moment, config.language, config.zone),
-        "iso": lambda moment: moment.astimezone(config.zone).isoformat(timespec="seconds"),
+        "iso": lambda moment: iso_time(moment, config.zone),
         "feeds": FEEDS,
         "search_available": config.search,
         "draft_mode": site.drafts,
