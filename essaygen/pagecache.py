@@ -83,10 +83,13 @@ def chrome_digest(site: Site, theme_digest: str) -> str:
     return hashlib.sha256(repr(chrome).encode("utf-8")).hexdigest()
 
 
-def essay_page_key(chrome: str, essay: EssayView, series: SeriesView | None, extras: object, words: bool = True) -> str:
+def essay_page_key(
+    chrome: str, essay: EssayView, series: SeriesView | None, extras: object, words: bool = True, listed: dict[str, tuple[object, ...]] | None = None,
+) -> str:
+    """`listed`: as for series_shown, shared by the keys of one build's pages."""
     # A stored body stands for itself (its cache file is named by its source's digest).
     own = essay if essay.stored is not None else replace(essay, held_html=_body_digest(essay))
-    return hashlib.sha256(repr((chrome, own, series_shown(essay, series, words), extras)).encode("utf-8", "surrogatepass")).hexdigest()
+    return hashlib.sha256(repr((chrome, own, series_shown(essay, series, words, listed), extras)).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _body_digest(essay: EssayView) -> str:

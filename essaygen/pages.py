@@ -184,17 +184,17 @@ def render_essay_pages(
     series_of = {s.key: s for s in site.series}
     keys: list[Any] = [None] * len(site.essays)
     pages: list[OutputFile | None] = [None] * len(site.essays)
+    listed: dict[str, tuple[object, ...]] = {}  # each essay as its series' lists show it, made once
     if how.memo is not None:
         from essaygen.pagecache import series_shown
 
-        listed: dict[str, tuple[object, ...]] = {}
         for i, essay in enumerate(site.essays):
             shown = series_shown(essay, series_of.get(essay.series or ""), how.part_words, listed)
             keys[i] = ("essay page", how.chrome, essay, shown, extras.get(essay.slug))
             pages[i] = how.memo.find(keys[i])
     elif how.cache is not None and how.cache.any():  # else the keys are made while the pages render
         for i, essay in enumerate(site.essays):
-            keys[i] = _page_key(how, site.essays[i], series_of, extras)
+            keys[i] = _page_key(how, essay, series_of, extras, listed)
             if how.cache.has(keys[i]):  # loaded only if the previous output lacks it (output.py)
                 pages[i] = OutputFile(essay.path + "index.html", key=keys[i], load=functools.partial(_cached_page, site, env, extras, how.cache, i, keys[i]))
     missing = [i for i, page in enumerate(pages) if page is None]
@@ -214,14 +214,14 @@ def render_essay_pages(
         if how.memo is not None:
             how.memo.remember(keys[i], page)
         elif how.cache is not None:
-            page = replace(page, key=keys[i] or _page_key(how, site.essays[i], series_of, extras))
+            page = replace(page, key=keys[i] or _page_key(how, site.essays[i], series_of, extras, listed))
         yield page
 
 
-def _page_key(how: EssayPages, essay: EssayView, series_of: dict[str, SeriesView], extras: dict[str, EssayExtras]) -> str:
+def _page_key(how: EssayPages, essay: EssayView, series_of: dict[str, SeriesView], extras: dict[str, EssayExtras], listed: dict[str, tuple[object, ...]]) -> str:
     from essaygen.pagecache import essay_page_key
 
-    return essay_page_key(how.chrome, essay, series_of.get(essay.series or ""), extras.get(essay.slug, EssayExtras()), how.part_words)
+    return essay_page_key(how.chrome, essay, series_of.get(essay.series or ""), extras.get(essay.slug, EssayExtras()), how.part_words, listed)
 
 
 def _cached_page(site: Site, env: jinja2.Environment, extras: dict[str, EssayExtras], cache: Any, i: int, key: str) -> bytes:
