@@ -85,7 +85,7 @@ def make_parser(unsafe_html: bool) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": unsafe_html, "typographer": True, "quotes": "“”‘’", "xhtmlOut": False})
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
     md.validateLink = mdrules.safe_link  # type: ignore[method-assign]
-    md.use(mdrules.normalize_plugin).use(mdrules.delimiters_plugin)
+    md.use(mdrules.normalize_plugin).use(mdrules.delimiters_plugin).use(mdrules.block_starts_plugin)
     md.use(line_tracking_plugin).use(footnote_plugin).use(mdrules.positions_plugin)
     if citation_plugin is not None:
         md.use(citation_plugin)

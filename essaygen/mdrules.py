@@ -9,10 +9,13 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Sequence
+from types import MethodType
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from markdown_it import MarkdownIt
+from markdown_it.parser_block import ParserBlock
+from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
@@ -218,6 +221,71 @@ def _normalize(state: StateCore) -> None:
     if "\0" in src:
         src = src.replace("\0", "\ufffd")
     state.src = src
+
+
+# The character a line must start with (after its indentation) for each block rule to
+# match it. markdown-it tries every block rule on every block, and most blocks are
+# paragraphs that only `table`, `code`, `lheading` and `paragraph` can take: trying
+# the others first was a fifth of parsing an essay. A rule not named here (a plugin's)
+# is tried on every line, in its place.
+BLOCK_RULE_STARTS = {
+    "fence": "`~", "blockquote": ">", "hr": "*-_", "list": "*-+0123456789",
+    "footnote_def": "[", "reference": "[", "html_block": "<", "heading": "#",
+}
+
+
+def block_starts_plugin(md: MarkdownIt) -> None:
+    """markdown-it's block tokenizer, trying at each block only the rules that can match it."""
+    md.block.tokenize = MethodType(_tokenize_blocks, md.block)  # type: ignore[method-assign]
+
+
+def _tokenize_blocks(self: ParserBlock, state: StateBlock, startLine: int, endLine: int) -> None:
+    """ParserBlock.tokenize, with the rules looked up by the block's first character."""
+    rules_at = _rules_by_start(self.ruler)
+    line = startLine
+    max_nesting = state.md.options.maxNesting
+    empty_lines = False
+    src, starts, shifts = state.src, state.bMarks, state.tShift
+    while line < endLine:
+        state.line = line = state.skipEmptyLines(line)
+        if line >= endLine or state.sCount[line] < state.blkIndent:
+            break  # the end, or (nested in a list or quote) less indented than the container
+        if state.level >= max_nesting:
+            state.line = endLine  # too deep: the rest is not parsed, as markdown-it does
+            break
+        rules = rules_at.get(src[starts[line] + shifts[line]], rules_at[""])
+        for rule in rules:
+            if rule(state, line, endLine, False):
+                if state.line <= line:
+                    raise RuntimeError("block rule didn't increment state.line")
+                break
+        else:
+            raise RuntimeError("none of the block rules matched")
+        state.tight = not empty_lines  # an empty line before this block makes a list loose
+        line = state.line
+        if line - 1 < endLine and state.isEmpty(line - 1):
+            empty_lines = True  # a paragraph may take one empty line after it in a list
+        if line < endLine and state.isEmpty(line):
+            empty_lines = True
+            line += 1
+            state.line = line
+
+
+def _rules_by_start(ruler: Any) -> dict[str, list[Any]]:
+    """For each first character named in BLOCK_RULE_STARTS (and "" for any other), the
+    active rules that may match, in their order; kept while the rules stay the same."""
+    rules = [(r.name, r.fn) for r in ruler.__rules__ if r.enabled]
+    known = _RULES_BY_START.get(id(ruler))
+    if known is not None and known[0] == rules:
+        return known[1]
+    chars = {c for name, _ in rules for c in BLOCK_RULE_STARTS.get(name, "")}
+    table = {c: [fn for name, fn in rules if name not in BLOCK_RULE_STARTS or c in BLOCK_RULE_STARTS[name]] for c in chars}
+    table[""] = [fn for name, fn in rules if name not in BLOCK_RULE_STARTS]
+    _RULES_BY_START[id(ruler)] = (rules, table)
+    return table
+
+
+_RULES_BY_START: dict[int, tuple[list[tuple[str, Any]], dict[str, list[Any]]]] = {}
 
 
 def delimiters_plugin(md: MarkdownIt) -> None:

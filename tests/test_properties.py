@@ -234,23 +234,38 @@ INLINE_TEXTS = st.lists(
                      "*", "_", "~", "`", "[", "]", "!", "^", "<", ">", "&", "@", "\\", "\n", "|", "  \n", "[@a]", "[^1]"]),
     max_size=30,
 ).map("".join)
+# Lines that start (after some indentation) with what each block rule looks for, or not.
+BLOCK_TEXTS = st.lists(
+    st.tuples(st.sampled_from(["", " ", "   ", "    ", "> ", "- ", "1. ", "  - "]),
+              st.sampled_from(["text", "# h", "> q", "- i", "* i", "+ i", "2) i", "```", "~~~", "***", "---", "___", "===",
+                               "<div>", "<!-- c -->", "[a]: /u", "[^n]: note", "| a | b |", "|---|---|", "", "[@a]", "\t- x"])),
+    max_size=12,
+).map(lambda lines: "\n".join(indent + text for indent, text in lines))
 
 
 @PURE
-@given(st.one_of(markdown_bodies(), INLINE_TEXTS, INLINE_TEXTS.map(lambda t: f"| a | b |\n|---|---|\n| {t} | x |\n\n# {t}\n")), st.booleans())
-def test_plain_inline_text_is_what_the_inline_parser_would_make_of_it(body: str, unsafe: bool) -> None:
-    """mdsource's short cut (one text token for inline text with no markup character)
-    gives exactly what markdown-it's inline parser gives."""
+@given(st.one_of(markdown_bodies(), INLINE_TEXTS, BLOCK_TEXTS, INLINE_TEXTS.map(lambda t: f"| a | b |\n|---|---|\n| {t} | x |\n\n# {t}\n")), st.booleans())
+def test_markdown_short_cuts_give_what_markdown_it_would(body: str, unsafe: bool) -> None:
+    """Our two short cuts of markdown-it's parser give exactly what it gives: inline text
+    with no markup character as one text token (mdsource), and block rules tried only on
+    lines that start as they need (mdrules.block_starts_plugin)."""
+    from types import MethodType
+
+    from markdown_it.parser_block import ParserBlock
+
     from essaygen import mdsource
+    from essaygen.markdown import make_parser
 
     ctx = RenderContext(ESSAY, 4, "essays/b/", None, "/nonexistent-site", unsafe, FILES)
     short = render_body(body, ctx)
-    markup = mdsource._markup
+    md = make_parser(unsafe)
+    markup, tokenize = mdsource._markup, md.block.tokenize
     mdsource._markup = lambda md: None  # type: ignore[assignment]
+    md.block.tokenize = MethodType(ParserBlock.tokenize, md.block)  # type: ignore[method-assign]
     try:
         full = render_body(body, ctx)
     finally:
-        mdsource._markup = markup
+        mdsource._markup, md.block.tokenize = markup, tokenize  # type: ignore[method-assign]
     assert short == full
 
 
