@@ -209,7 +209,7 @@ def _without_search(config: SiteConfig, memo: Memo | None) -> SiteConfig:
     return memo.recall(("config without search", id(config)), lambda: replace(config, search=False))
 
 
-# ---------------------------------------------------------------- rendering# ---------------------------------------------------------------- rendering
+# ---------------------------------------------------------------- rendering
 
 def render_site(root: Path, loaded: Loaded, schedule: Schedule, options: BuildOptions, head_start: HeadStart | None = None) -> tuple[Site, dict[str, EssayExtras], int, list[OutputFile], dict[str, SearchSource]]:
     config = loaded.config
