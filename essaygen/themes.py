@@ -60,6 +60,9 @@ def make_environment(root: Path, theme: Theme, cache: Path | None = None) -> jin
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # A build's templates do not change while it runs (serve makes a new environment
+        # when one does): no stat of each template at every page that includes it.
+        auto_reload=False,
     )
 
 
