@@ -171,7 +171,10 @@ def base_context(site: Site, folder: str, head: Head, root_relative: bool = Fals
 # Below this many pages to render, starting processes costs more than it saves.
 PARALLEL_PAGES = 48
 AHEAD = 3                      # chunks of pages asked of each worker beyond the one being written
-_shared: tuple[Site, jinja2.Environment, dict[str, EssayExtras], Sequence[Listing]] | None = None
+# What page jobs read (inherited by forked workers): the site, templates, extras, listings,
+# and, when a page's key is made where it is rendered, how and a `listed` of its own (else None).
+_Keying = tuple[EssayPages, dict[str, tuple[object, ...]]]
+_shared: tuple[Site, jinja2.Environment, dict[str, EssayExtras], Sequence[Listing], _Keying | None] | None = None
 
 
 def render_essay_pages(
@@ -202,7 +205,10 @@ def render_essay_pages(
     listing_keys = dict(more)
     jobs = [(False, j) for j, _ in more] + [(True, i) for i in missing]  # listings first (see _render_many)
     done = iter(jobs)
-    for page in _render_many(site, env, extras, listings, jobs, how.workers):
+    # A first build (nothing kept) keys its pages where they are rendered: this process
+    # writes them all, and is the busier one.
+    keyed = how if how.memo is None and how.cache is not None and not how.cache.any() else None
+    for page in _render_many(site, env, extras, listings, jobs, how.workers, keyed):
         if isinstance(page, Pending):
             yield page
             continue
@@ -213,7 +219,7 @@ def render_essay_pages(
             continue
         if how.memo is not None:
             how.memo.remember(keys[i], page)
-        elif how.cache is not None:
+        elif how.cache is not None and page.key is None:
             page = replace(page, key=keys[i] or _page_key(how, site.essays[i], series_of, extras, listed))
         yield page
 
@@ -230,7 +236,7 @@ def _cached_page(site: Site, env: jinja2.Environment, extras: dict[str, EssayExt
     if found is not None:
         return found  # type: ignore[no-any-return]
     global _shared
-    _shared = (site, env, extras, ())
+    _shared = (site, env, extras, (), None)
     data = _render_job((True, i)).data
     assert data is not None
     return data
@@ -238,10 +244,12 @@ def _cached_page(site: Site, env: jinja2.Environment, extras: dict[str, EssayExt
 
 def _render_many(
     site: Site, env: jinja2.Environment, extras: dict[str, EssayExtras], listings: Sequence[Listing], jobs: list[tuple[bool, int]], workers: int,
+    keyed: EssayPages | None = None,
 ) -> Iterator[OutputFile | Pending]:
-    """The pages of `jobs`, in order; on many cores, `Pending` before one not yet made."""
+    """The pages of `jobs`, in order; on many cores, `Pending` before one not yet made.
+    With `keyed`, essay pages come with their key, made where they are rendered."""
     global _shared
-    _shared = (site, env, extras, listings)
+    _shared = (site, env, extras, listings, (keyed, {}) if keyed is not None else None)
     if workers <= 1 or len(jobs) < PARALLEL_PAGES:
         yield from (_render_job(job) for job in jobs)
         return
@@ -286,13 +294,17 @@ def _render_chunk(jobs: Sequence[tuple[bool, int]]) -> list[OutputFile]:
 def _render_job(job: tuple[bool, int]) -> OutputFile:
     """An essay page (True, index into site.essays) or a listing page (False, index into the listings)."""
     assert _shared is not None
-    site, env, extras, listings = _shared
+    site, env, extras, listings, keying = _shared
     is_essay, i = job
     if not is_essay:
         return _render_listing(site, env, listings[i])
     essay = site.essays[i]
     series = next((s for s in site.series if s.key == essay.series), None)
-    return _render_essay_page(site, env, essay, extras.get(essay.slug, EssayExtras()), series)
+    page = _render_essay_page(site, env, essay, extras.get(essay.slug, EssayExtras()), series)
+    if keying is None:
+        return page
+    how, listed = keying
+    return replace(page, key=_page_key(how, essay, {series.key: series} if series else {}, extras, listed))
 
 
 def _render_essay_page(site: Site, env: jinja2.Environment, essay: EssayView, extras: EssayExtras, series: SeriesView | None) -> OutputFile:
