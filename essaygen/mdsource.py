@@ -3,7 +3,8 @@
 markdown-it gives block tokens a line map but inline rules only see the block's
 text. We replace the core `inline` rule with one that records the current block's
 first line in `env`, so inline rules (citations, links) can report the exact
-`path:line:col` of what they found, in lines of the *file*.
+`path:line:col` of what they found, in lines of the *file*. (It also passes over the
+inline parser for text that holds no markup at all: see _markup.)
 
 env keys set by essaygen's markdown stage:
     env["path"]         display path of the source, e.g. "content/essays/x.md"
@@ -19,13 +20,13 @@ from functools import lru_cache
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
-from markdown_it.token import Token
 from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
 
 
 # The characters at which each inline rule may match. Text with none of them is what
-# markdown-it's `text` rule makes of it: one text token, the whole of it (no rule
-# here takes the other characters it stops at, such as "-" or ":").
+# markdown-it's `text` rule makes of it: one text token, the whole of it (no rule here
+# takes the other characters it stops at, such as ":"; "-" starts a citation only as "-@").
 _RULES_MATCHING_AT = {
     "text": "", "newline": "\n", "escape": "\\", "backticks": "`", "strikethrough": "~",
     "emphasis": "*_", "link": "[", "image": "!", "footnote_inline": "^", "footnote_ref": "[",

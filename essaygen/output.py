@@ -193,7 +193,6 @@ def _fill(
     base, before = str(stage), str(old)
     old_exists = os.path.isdir(before)  # a first build has nothing to link or compare with
     folders: set[str] = set()
-    info: os.stat_result | None = None
     for n, item in enumerate(files, 1):
         rel = safe_relative(item.path)
         if rel in made:
@@ -211,6 +210,7 @@ def _fill(
         if folder not in folders:
             os.makedirs(folder, exist_ok=True)
             folders.add(folder)
+        info: os.stat_result | None = None  # known without a look-up once written
         if key is not None and _same_file(previous.get(rel), key, f"{before}/{rel}") and _link(f"{before}/{rel}", target):
             unchanged += 1
         else:
@@ -224,7 +224,6 @@ def _fill(
         if info is None:
             info = os.lstat(target)
         made[rel] = [key, info.st_size, info.st_mtime_ns, info.st_ino]
-        info = None
         if die_after and n >= die_after:  # test hook: a build killed while writing
             os.kill(os.getpid(), signal.SIGKILL)
     if recycled is not None:
