@@ -107,7 +107,7 @@ def build(options: BuildOptions, now: datetime) -> BuildResult:
         with head_start_for(root, options) as head_start:
             loaded = load_site(
                 root, options.memo, keep_bodies=not streaming, parse_cache=cache_folder(root) if streaming else None,
-                files=head_start.worker.files if head_start else None, parsed_essay=_offer_to(root, options, head_start),
+                files=head_start.files if head_start else None, parsed_essay=_offer_to(root, options, head_start),
             )
             keeper.inputs_known(loaded.config, loaded.essays)
             if not options.search:  # the theme then shows no search page or link either

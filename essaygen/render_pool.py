@@ -153,6 +153,7 @@ class HeadStart:
 
     def __init__(self, cache: BodyCache, files: frozenset[str], workers: int = 0) -> None:
         self.cache = cache
+        self.files = files
         self.worker = _Worker(files, cache)
         self.count = _worker_count(workers)
         self.waiting: list[tuple[BodyJob, str]] = []
