@@ -152,6 +152,8 @@ def analyses_from_cache(env: jinja2.Environment, folder: Path | None) -> Callabl
     """Fill the environment's template analyses from the cache when every template's
     source is the same as when they were saved (parsing templates costs a tenth of a
     second); returns the function that saves them after this build's checks."""
+    if env in _SAVERS:  # loaded already (a build asks twice: while rendering, and for its pages)
+        return _SAVERS[env]
     store = JsonStore(folder / "templates" if folder else None)
     key = _templates_digest(env)
     known = _ANALYSED.setdefault(env, {})
@@ -168,7 +170,11 @@ def analyses_from_cache(env: jinja2.Environment, folder: Path | None) -> Callabl
             entries = [[list(k), v if isinstance(v, bool) or v is None else sorted(v)] for k, v in known.items()]
             store.save(key, entries)
 
+    _SAVERS[env] = save
     return save
+
+
+_SAVERS: weakref.WeakKeyDictionary[jinja2.Environment, Callable[[], None]] = weakref.WeakKeyDictionary()
 
 
 def _templates_digest(env: jinja2.Environment) -> str | None:

@@ -153,7 +153,6 @@ class HeadStart:
 
     def __init__(self, cache: BodyCache, files: frozenset[str], workers: int = 0) -> None:
         self.cache = cache
-        self.files = files
         self.worker = _Worker(files, cache)
         self.count = _worker_count(workers)
         self.waiting: list[tuple[BodyJob, str]] = []
@@ -182,6 +181,10 @@ class HeadStart:
             for n, (_, key) in enumerate(batch):
                 self.started[key] = (future, n)
         self.waiting = []
+
+    @property
+    def files(self) -> frozenset[str]:
+        return self.worker.files
 
     def knows(self, key: str) -> bool:
         return key in self.started
