@@ -92,6 +92,34 @@ def test_the_body_index_is_trusted_only_while_a_body_file_is_untouched(sample_si
     assert tree_bytes(tmp_path / "out") == clean(sample_site, tmp_path)
 
 
+@pytest.mark.parametrize("damage", ["cut short", "one byte flipped", "older format", "extra bytes"])
+def test_a_damaged_body_file_is_never_trusted(sample_site: Path, tmp_path: Path, damage: str) -> None:
+    """Each part of a body file is checked by its length and crc32: a file cut short,
+    changed in place (same length), written by an older version, or grown, is a miss."""
+    from essaygen.cache import BodyCache, FileDigests, stored_html, stored_search
+
+    build_into(sample_site, tmp_path / "out", use_cache=True)
+    file = sorted((sample_site / CACHE_DIR / "bodies").rglob("*.body"))[0]
+    cache = BodyCache(sample_site / CACHE_DIR, FileDigests(sample_site))
+    whole = cache.get(file.stem)
+    assert whole is not None and whole.html and stored_html(str(file)) == whole.html
+    assert stored_search(str(file)) == whole.search
+    data = file.read_bytes()
+    head, _, rest = data.partition(b"\n")
+    middle = len(head) + 1 + len(rest) // 2
+    file.write_bytes({
+        "cut short": data[:-1],
+        "one byte flipped": data[:middle] + bytes([data[middle] ^ 1]) + data[middle + 1 :],
+        "older format": b" ".join([b"0" * 64] * 4) + b"\n" + rest,
+        "extra bytes": data + b"\n",
+    }[damage])
+    assert cache.get(file.stem) is None and cache.get_meta(file.stem) is None
+    assert damage == "one byte flipped" or stored_html(str(file)) is None
+    # The build renders it again, and gives what a build from nothing gives.
+    assert build_into(sample_site, tmp_path / "out").rendered == 1  # type: ignore[attr-defined]
+    assert tree_bytes(tmp_path / "out") == clean(sample_site, tmp_path)
+
+
 def test_a_serve_session_leaves_the_body_index_to_builds(sample_site: Path, tmp_path: Path) -> None:
     build_into(sample_site, tmp_path / "out")
     index = sample_site / CACHE_DIR / "bodies.pickle"
