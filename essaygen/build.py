@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jinja2
 
@@ -42,6 +43,9 @@ from essaygen.search import SearchBody, SearchSource, plan_search
 from essaygen.site import BodyGone, EssayView, PageView, Site, StoredBody, assemble_site, make_tags
 from essaygen.themes import Theme, make_environment, theme_digest
 from essaygen.urls import essay_dir, page_dir
+
+if TYPE_CHECKING:
+    from essaygen.references import PlainCites
 
 
 def is_absolute_url(value: str) -> bool:
@@ -118,10 +122,15 @@ def build(options: BuildOptions, now: datetime) -> BuildResult:
                 raise SiteError([*loaded.problems, *problems])
             watch.lap("read and parse")
             env = _environment(root, loaded.theme, options) if loaded.theme is not None else None
-            if env is not None and head_start is not None:  # while its workers render the bodies
-                analyses_from_cache(env, cache_folder(root, options.writes_cache))
-                analyse(env)
-            site, extras, rendered, extra_files, searchable = render_site(root, loaded, schedule, options, head_start)
+            ahead = None
+            if head_start is not None:  # while its workers render the bodies
+                if env is not None:
+                    analyses_from_cache(env, cache_folder(root, options.writes_cache))
+                    analyse(env)
+                from essaygen.references import plain_cites_ahead
+
+                ahead = plain_cites_ahead(loaded.config, schedule.published(options.drafts))
+            site, extras, rendered, extra_files, searchable = render_site(root, loaded, schedule, options, head_start, ahead)
             watch.lap("markdown, links, citations")
         # Files stream from the templates to the disk: a 5,000-essay site never holds
         # every page in memory at once.
@@ -211,7 +220,9 @@ def _without_search(config: SiteConfig, memo: Memo | None) -> SiteConfig:
 
 # ---------------------------------------------------------------- rendering
 
-def render_site(root: Path, loaded: Loaded, schedule: Schedule, options: BuildOptions, head_start: HeadStart | None = None) -> tuple[Site, dict[str, EssayExtras], int, list[OutputFile], dict[str, SearchSource]]:
+def render_site(
+    root: Path, loaded: Loaded, schedule: Schedule, options: BuildOptions, head_start: HeadStart | None = None, ahead: PlainCites | None = None,
+) -> tuple[Site, dict[str, EssayExtras], int, list[OutputFile], dict[str, SearchSource]]:
     config = loaded.config
     # Embargoed essays are rendered to *check* them (links, citations), never published.
     checked = [p for p in schedule.planned if p.state != DRAFT or options.drafts]
@@ -247,7 +258,7 @@ def render_site(root: Path, loaded: Loaded, schedule: Schedule, options: BuildOp
 
     images = {p.essay.slug: _cover_image(p.essay, loaded.files, problems) for p in checked}
     views = [_essay_view(p, essay_bodies[p.essay.slug], essay_html[p.essay.slug], images[p.essay.slug], config) for p in checked if p.essay.slug in published]
-    cited = apply_citations(root, config, checked, essay_bodies, views, options.writes_cache, options.memo)
+    cited = apply_citations(root, config, checked, essay_bodies, views, options.writes_cache, options.memo, ahead)
     problems += cited.problems
     raise_if(problems)
     site = replace(assemble_site(config, schedule, cited.views, page_views, options.drafts, options.memo), references=cited.references)

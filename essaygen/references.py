@@ -15,6 +15,7 @@ import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,13 +34,14 @@ from essaygen.citations.engine import (
 )
 from essaygen.citations.render import backrefs_of, ref_id, render_reference_list, strip_number
 from essaygen.citations.styles import resolve_style
-from essaygen.config import SiteConfig
+from essaygen.config import Author, SiteConfig
 from essaygen.markdown import RenderedBody
 from essaygen.memo import Memo
 from essaygen.pages import EssayExtras, OutputFile
 from essaygen.problems import Problem
 from essaygen.schedule import Planned
 from essaygen.site import CollectionReference, EssayView, Site
+from essaygen.urls import essay_dir
 
 _TAGS = re.compile(r"<[^>]+>")
 
@@ -65,13 +67,14 @@ def plain_text(fragment: str) -> str:
 
 def apply_citations(
     root: Path, config: SiteConfig, checked: Sequence[Planned], bodies: Mapping[str, RenderedBody], views: Sequence[EssayView],
-    use_cache: bool, memo: Memo | None = None,
+    use_cache: bool, memo: Memo | None = None, ahead: PlainCites | None = None,
 ) -> Cited:
+    """`ahead`: "cite this essay" as `plain_cites_ahead` made it, if it was."""
     cache = cache_folder(root, use_cache)
     clusters = {p.essay.slug: bodies[p.essay.slug].citations for p in checked}
     uses_citations = bool(config.bibliography) or any(clusters.values())
     if not uses_citations:
-        return _without_citations(config, views, memo)
+        return _without_citations(config, views, memo, ahead or {})
     bibs, problems = _bibliographies(root, config, checked, cache)
     if memo is not None and not problems:
         # Formatting depends on every essay at once (the collection's list): remembered whole.
@@ -239,7 +242,24 @@ def _cited_view(view: EssayView, clusters: Sequence[Any], result: FormattedCitat
     return replace(cited, references_html=references, cite_html=cite_html, cited_keys=tuple(k for k, _ in result.entries))
 
 
-def _csl_fields(config: SiteConfig, view: EssayView) -> dict[str, Any]:
+@dataclass(frozen=True)
+class CiteInputs:
+    """What "cite this essay" is made of: an essay's metadata and release, not its body."""
+
+    slug: str
+    title: str
+    subtitle: str | None
+    authors: tuple[Author, ...]
+    release: datetime
+    path: str
+    series_title: str | None
+
+
+def cite_inputs(view: EssayView) -> CiteInputs:
+    return CiteInputs(view.slug, view.title, view.subtitle, view.authors, view.release, view.path, view.series_title)
+
+
+def _csl_fields(config: SiteConfig, view: EssayView | CiteInputs) -> dict[str, Any]:
     title = view.title
     return {
         "slug": view.slug,
@@ -260,14 +280,14 @@ def _extras(own: Mapping[str, Any], items: Sequence[Mapping[str, Any]], result: 
     return EssayExtras(scholar_meta=tuple(meta), jsonld_citations=texts)
 
 
-def _downloads(view: EssayView, item: Mapping[str, Any]) -> list[OutputFile]:
+def _downloads(view: EssayView | CiteInputs, item: Mapping[str, Any]) -> list[OutputFile]:
     return [
         OutputFile(view.path + "cite.bib", export.render_bibtex(item).encode("utf-8")),
         OutputFile(view.path + "cite.ris", export.render_ris(item).encode("utf-8")),
     ]
 
 
-def _lazy_downloads(view: EssayView, item: Mapping[str, Any]) -> list[OutputFile]:
+def _lazy_downloads(view: EssayView | CiteInputs, item: Mapping[str, Any]) -> list[OutputFile]:
     """The same files, keyed by the item: made only when the previous output lacks them."""
     key = hashlib.sha256(json.dumps([CITED_VERSION, __version__, item], sort_keys=True, ensure_ascii=False, default=str).encode("utf-8", "surrogatepass")).hexdigest()
     return [
@@ -290,29 +310,53 @@ def _collection(views: Sequence[EssayView], collection: FormattedCitations | Non
     return tuple(CollectionReference(ref_id(key), entries[key], tuple(citing[key])) for key in ordered)
 
 
-def _without_citations(config: SiteConfig, views: Sequence[EssayView], memo: Memo | None = None) -> Cited:
+# "cite this essay" without a bibliography, by what it is made of: its HTML, its meta tags, its downloads.
+PlainCite = tuple[str, EssayExtras, list[OutputFile]]
+PlainCites = Mapping[CiteInputs, PlainCite]
+
+
+def plain_cites_ahead(config: SiteConfig, published: Sequence[Planned]) -> PlainCites:
+    """"Cite this essay" for each published essay, made before its body is rendered (a
+    build's main process does this while its workers render): used by `apply_citations`
+    for every essay whose view has exactly these inputs. None when a bibliography is
+    configured (the citation engine then formats it)."""
+    if config.bibliography:
+        return {}
+    made = {}
+    for planned in published:
+        essay = planned.essay
+        series = config.series.get(planned.series) if planned.series else None
+        inputs = CiteInputs(essay.slug, essay.title, essay.subtitle, essay.authors, planned.release, essay_dir(essay.slug), series.title if series else None)
+        made[inputs] = _plain_cite(config, inputs)
+    return made
+
+
+def _without_citations(config: SiteConfig, views: Sequence[EssayView], memo: Memo | None = None, ahead: PlainCites | None = None) -> Cited:
     """No bibliography configured: downloads and a plain "cite this essay" still work."""
     downloads: list[OutputFile] = []
     new_views = []
     extras_of: dict[str, EssayExtras] = {}
     for view in views:
-        if memo is None:
-            new_view, extras, files = _plainly_cited(config, view)
+        inputs = cite_inputs(view)
+        if ahead and inputs in ahead:
+            cite_html, extras, files = ahead[inputs]
+        elif memo is None:
+            cite_html, extras, files = _plain_cite(config, inputs)
         else:
-            new_view, extras, files = memo.recall(("plain cite", id(config), view), lambda: _plainly_cited(config, view))
+            cite_html, extras, files = memo.recall(("plain cite", id(config), inputs), lambda: _plain_cite(config, inputs))
         downloads += files
-        new_views.append(new_view)
+        new_views.append(replace(view, cite_html=cite_html))
         extras_of[view.slug] = extras
     return Cited(tuple(new_views), extras_of, downloads=tuple(downloads))
 
 
-def _plainly_cited(config: SiteConfig, view: EssayView) -> tuple[EssayView, EssayExtras, list[OutputFile]]:
-    item = export.essay_csl_item(**_csl_fields(config, view))
+def _plain_cite(config: SiteConfig, inputs: CiteInputs) -> PlainCite:
+    item = export.essay_csl_item(**_csl_fields(config, inputs))
     extras = EssayExtras(scholar_meta=tuple(export.scholar_meta(item)))
-    return replace(view, cite_html=html.escape(plain_citation(view, item))), extras, _lazy_downloads(view, item)
+    return html.escape(plain_citation(inputs, item)), extras, _lazy_downloads(inputs, item)
 
 
-def plain_citation(view: EssayView, item: Mapping[str, Any]) -> str:
+def plain_citation(view: EssayView | CiteInputs, item: Mapping[str, Any]) -> str:
     """"Cite this essay" without a citation style: authors, year, title, container, URL."""
     names = ", ".join(a.name for a in view.authors)
     year = view.release.year
