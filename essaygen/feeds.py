@@ -28,8 +28,9 @@ from essaygen.pages import OutputFile, cached_file
 from essaygen.problems import Problem, SiteError
 from essaygen.site import EssayView, SeriesView, Site
 
-_URL_ATTR = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
-_SRCSET = re.compile(r'(\ssrcset=")([^"]*)(")')
+# Every attribute value: a literal start the regex engine skips to, where a pattern
+# starting with whitespace or a name tried every space of the prose (ten times slower).
+_ATTRIBUTE_VALUE = re.compile(r'="([^"]*)"')
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 FEED_VERSION = 1  # bump when what a feed file holds changes
 T = TypeVar("T")
@@ -62,8 +63,20 @@ class FeedMeta:
 
 def absolutize(html: str, page_url: str) -> str:
     """Every href, src and srcset made absolute against the page's own URL."""
-    html = _URL_ATTR.sub(lambda m: m.group(1) + urljoin(page_url, m.group(2).replace("&amp;", "&")).replace("&", "&amp;") + m.group(3), html)
-    return _SRCSET.sub(lambda m: m.group(1) + _srcset(m.group(2), page_url) + m.group(3), html)
+
+    def absolute(match: re.Match[str]) -> str:
+        start = match.start()
+        for name, fix in (("href", _url), ("src", _url), ("srcset", _srcset)):
+            begin = start - len(name)
+            if begin > 0 and html.startswith(name, begin) and html[begin - 1].isspace():
+                return '="' + fix(match.group(1), page_url) + '"'
+        return match.group()
+
+    return _ATTRIBUTE_VALUE.sub(absolute, html)
+
+
+def _url(value: str, page_url: str) -> str:
+    return urljoin(page_url, value.replace("&amp;", "&")).replace("&", "&amp;")
 
 
 def _srcset(value: str, page_url: str) -> str:

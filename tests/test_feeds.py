@@ -115,3 +115,18 @@ def test_feed_entries_limit(sample_site: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert run_cli("build", sample_site, "-o", out, "--as-of", "2026-11-22").returncode == 0
     assert len(_ids(out)) == 2
+
+
+@pytest.mark.parametrize(("html", "expected"), [
+    ('<a href="#fn1">', '<a href="https://ex.org/essays/a/#fn1">'),
+    ('<a\nhref="../b/">', '<a\nhref="https://ex.org/essays/b/">'),
+    ('<img\tsrc="m.png" srcset="a.png 1x, b.png 2x" alt="">', '<img\tsrc="https://ex.org/essays/a/m.png" srcset="https://ex.org/essays/a/a.png 1x, https://ex.org/essays/a/b.png 2x" alt="">'),
+    ('<a href="?q=1&amp;r=2">', '<a href="https://ex.org/essays/a/?q=1&amp;r=2">'),
+    ('<a href="https://other.org/x">', '<a href="https://other.org/x">'),
+    # Only href, src and srcset attributes: not other names ending so, nor text.
+    ('<a data-href="x" title="src">href="y"</a>', '<a data-href="x" title="src">href="y"</a>'),
+])
+def test_feed_content_links_are_made_absolute(html: str, expected: str) -> None:
+    from essaygen.feeds import absolutize
+
+    assert absolutize(html, "https://ex.org/essays/a/") == expected
