@@ -118,8 +118,11 @@ _BIBTEX_SPECIAL = {
 }  # fmt: skip
 
 
+_BIBTEX_ESCAPES = str.maketrans(_BIBTEX_SPECIAL)
+
+
 def bibtex_escape(text: str) -> str:
-    return "".join(_BIBTEX_SPECIAL.get(c, c) for c in _SPACE.sub(" ", text).strip())
+    return _SPACE.sub(" ", text).strip().translate(_BIBTEX_ESCAPES)
 
 
 def _bibtex_name(name: Mapping) -> str:
