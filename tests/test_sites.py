@@ -78,3 +78,22 @@ def test_invalid_site(name: str, tmp_path: Path, update_golden: bool) -> None:
     assert "Traceback" not in result.stderr
     assert result.stderr == expected_file.read_text()
     assert tree_bytes(out) == {"previous.html": b"the previous build"}, "a failed build changed the output"
+
+
+@pytest.mark.parametrize("name", GOLDEN)
+def test_the_header_marks_the_page_it_is_on(name: str) -> None:
+    """The site title and nav links to the page being read carry aria-current="page"
+    (screen readers announce it; the theme underlines it), and no other header link does."""
+    import re
+
+    header = re.compile(r'<header class="site-header">.*?</header>', re.S)
+    link = re.compile(r'<a (?:class="site-title" )?href="([^"]*)"( aria-current="page")?>')
+    marked = 0
+    for page in (HERE / "sites" / name / "expected").rglob("*.html"):
+        found = header.search(page.read_text(encoding="utf-8"))
+        if found is None or page.name == "404.html":  # the 404 page is served at any address
+            continue
+        for href, current in link.findall(found.group()):
+            assert bool(current) == (href == "./"), f"{page}: {href}"
+            marked += bool(current)
+    assert marked  # the home page, the essays list, topics, references, ... each mark their link
