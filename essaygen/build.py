@@ -131,6 +131,7 @@ def build(options: BuildOptions, now: datetime) -> BuildResult:
 
                 ahead = plain_cites_ahead(loaded.config, schedule.published(options.drafts))
             site, extras, rendered, extra_files, searchable = render_site(root, loaded, schedule, options, head_start, ahead)
+            del ahead  # what the site uses of it is the site's now (at 5,000 essays, its keys are a megabyte)
             watch.lap("markdown, links, citations")
         # Files stream from the templates to the disk: a 5,000-essay site never holds
         # every page in memory at once.

@@ -318,8 +318,8 @@ PlainCites = Mapping[CiteInputs, PlainCite]
 def plain_cites_ahead(config: SiteConfig, published: Sequence[Planned]) -> PlainCites:
     """"Cite this essay" for each published essay, made before its body is rendered (a
     build's main process does this while its workers render): used by `apply_citations`
-    for every essay whose view has exactly these inputs. None when a bibliography is
-    configured (the citation engine then formats it)."""
+    for every essay whose view has exactly these inputs. Nothing when a bibliography
+    is configured (the citation engine then formats it)."""
     if config.bibliography:
         return {}
     made = {}
