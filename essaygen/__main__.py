@@ -1,3 +1,3 @@
-from essaygen.cli import main
+from essaygen.cli import run
 
-raise SystemExit(main())
+run()
