@@ -337,17 +337,20 @@ def _without_citations(config: SiteConfig, views: Sequence[EssayView], memo: Mem
     new_views = []
     extras_of: dict[str, EssayExtras] = {}
     for view in views:
-        inputs = cite_inputs(view)
-        if ahead and inputs in ahead:
-            cite_html, extras, files = ahead[inputs]
-        elif memo is None:
-            cite_html, extras, files = _plain_cite(config, inputs)
-        else:
-            cite_html, extras, files = memo.recall(("plain cite", id(config), inputs), lambda: _plain_cite(config, inputs))
+        if memo is None:
+            new_view, extras, files = _plainly_cited(config, view, ahead or {})
+        else:  # serve: the same view object while the essay is unchanged (later stages remember by it)
+            new_view, extras, files = memo.recall(("plain cite", id(config), view), lambda: _plainly_cited(config, view, {}))
         downloads += files
-        new_views.append(replace(view, cite_html=cite_html))
+        new_views.append(new_view)
         extras_of[view.slug] = extras
     return Cited(tuple(new_views), extras_of, downloads=tuple(downloads))
+
+
+def _plainly_cited(config: SiteConfig, view: EssayView, ahead: PlainCites) -> tuple[EssayView, EssayExtras, list[OutputFile]]:
+    inputs = cite_inputs(view)
+    cite_html, extras, files = ahead.get(inputs) or _plain_cite(config, inputs)
+    return replace(view, cite_html=cite_html), extras, files
 
 
 def _plain_cite(config: SiteConfig, inputs: CiteInputs) -> PlainCite:

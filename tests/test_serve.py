@@ -230,3 +230,19 @@ def test_serve_keeps_what_it_formats_and_check_writes_nothing(sample_site: Path,
     # A serve session's work (formatted citations, rendered bodies) serves the next build too.
     assert list((cache / "citations").rglob("*.json")) and list((cache / "bodies").rglob("*.body"))
     assert not (sample_site / "output").exists(), "serve writes no output"
+
+
+
+def test_a_remembering_rebuild_keeps_each_cited_view(sample_site: Path) -> None:
+    """serve's later stages (the site, its pages) remember their results by the essays'
+    view objects: "cite this essay" made again for an unchanged essay must hand back the
+    same object, not an equal copy (every copy is hashed and compared again downstream)."""
+    from essaygen.references import _without_citations
+
+    now = datetime.now(timezone.utc)
+    site = build(BuildOptions(sample_site, as_of="2026-11-22", search=False, write=False, collect=True), now).site
+    memo = Memo()
+    first = _without_citations(site.config, site.essays, memo)
+    again = _without_citations(site.config, site.essays, memo)
+    assert first.views and all(a is b for a, b in zip(first.views, again.views, strict=True))
+    assert all(view.cite_html for view in first.views)
