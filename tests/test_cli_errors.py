@@ -371,3 +371,19 @@ def test_unwritable_output_is_reported_plainly(tmp_path: Path) -> None:
     result = run_cli("build", site, "-o", tmp_path / "afile" / "out", "--as-of", AS_OF)
     assert result.returncode in (1, 2), result.stderr
     assert "internal error" not in result.stderr and str(tmp_path / "afile") in result.stderr
+
+
+def test_a_reader_that_goes_away_is_not_an_error(sample_site: Path) -> None:
+    """`essaygen schedule | head -0`: the output's reader is gone before it is written.
+    The command still exits 0, with no traceback and no "Exception ignored" (main sends
+    the rest to /dev/null; cli.run flushes what is left before it ends the process)."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "essaygen", "schedule", str(sample_site), "--as-of", AS_OF],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0, stderr
+    assert stderr == ""
