@@ -126,7 +126,7 @@ def _format(
     cache: Path | None, memo: Memo | None = None,
 ) -> Cited:
     essay_items = {v.slug: _cited_items(clusters[v.slug], bibs[v.slug]) for v in views}
-    own_items = {v.slug: export.essay_csl_item(**_csl_fields(config, v)) for v in views}
+    own_items = {v.slug: export.essay_csl_item(**_csl_fields(config, cite_inputs(v))) for v in views}
     essay_requests = {v.slug: CitationRequest(tuple(clusters[v.slug]), essay_items[v.slug], style, config.language) for v in views}
     own_requests = {v.slug: cite_this_request(own_items[v.slug], style, config.language) for v in views}
     everything = {key: item for v in views for key, item in ((i["id"], i) for i in essay_items[v.slug])}
@@ -259,16 +259,15 @@ def cite_inputs(view: EssayView) -> CiteInputs:
     return CiteInputs(view.slug, view.title, view.subtitle, view.authors, view.release, view.path, view.series_title)
 
 
-def _csl_fields(config: SiteConfig, view: EssayView | CiteInputs) -> dict[str, Any]:
-    title = view.title
+def _csl_fields(config: SiteConfig, inputs: CiteInputs) -> dict[str, Any]:
     return {
-        "slug": view.slug,
-        "title": title,
-        "subtitle": view.subtitle,
-        "authors": [a.name for a in view.authors],
-        "issued": view.release.astimezone(config.zone).date(),
-        "url": config.absolute(config.base_path + view.path),
-        "container_title": view.series_title or config.title,
+        "slug": inputs.slug,
+        "title": inputs.title,
+        "subtitle": inputs.subtitle,
+        "authors": [a.name for a in inputs.authors],
+        "issued": inputs.release.astimezone(config.zone).date(),
+        "url": config.absolute(config.base_path + inputs.path),
+        "container_title": inputs.series_title or config.title,
         "publisher": config.title,
     }
 
@@ -280,19 +279,19 @@ def _extras(own: Mapping[str, Any], items: Sequence[Mapping[str, Any]], result: 
     return EssayExtras(scholar_meta=tuple(meta), jsonld_citations=texts)
 
 
-def _downloads(view: EssayView | CiteInputs, item: Mapping[str, Any]) -> list[OutputFile]:
+def _downloads(view: EssayView, item: Mapping[str, Any]) -> list[OutputFile]:
     return [
         OutputFile(view.path + "cite.bib", export.render_bibtex(item).encode("utf-8")),
         OutputFile(view.path + "cite.ris", export.render_ris(item).encode("utf-8")),
     ]
 
 
-def _lazy_downloads(view: EssayView | CiteInputs, item: Mapping[str, Any]) -> list[OutputFile]:
+def _lazy_downloads(inputs: CiteInputs, item: Mapping[str, Any]) -> list[OutputFile]:
     """The same files, keyed by the item: made only when the previous output lacks them."""
     key = hashlib.sha256(json.dumps([CITED_VERSION, __version__, item], sort_keys=True, ensure_ascii=False, default=str).encode("utf-8", "surrogatepass")).hexdigest()
     return [
-        OutputFile(view.path + "cite.bib", key="cite.bib:" + key, load=lambda: export.render_bibtex(item).encode("utf-8")),
-        OutputFile(view.path + "cite.ris", key="cite.ris:" + key, load=lambda: export.render_ris(item).encode("utf-8")),
+        OutputFile(inputs.path + "cite.bib", key="cite.bib:" + key, load=lambda: export.render_bibtex(item).encode("utf-8")),
+        OutputFile(inputs.path + "cite.ris", key="cite.ris:" + key, load=lambda: export.render_ris(item).encode("utf-8")),
     ]
 
 
@@ -359,10 +358,10 @@ def _plain_cite(config: SiteConfig, inputs: CiteInputs) -> PlainCite:
     return html.escape(plain_citation(inputs, item)), extras, _lazy_downloads(inputs, item)
 
 
-def plain_citation(view: EssayView | CiteInputs, item: Mapping[str, Any]) -> str:
+def plain_citation(inputs: CiteInputs, item: Mapping[str, Any]) -> str:
     """"Cite this essay" without a citation style: authors, year, title, container, URL."""
-    names = ", ".join(a.name for a in view.authors)
-    year = view.release.year
+    names = ", ".join(a.name for a in inputs.authors)
+    year = inputs.release.year
     container = item.get("container-title", "")
     return f"{names + '. ' if names else ''}{item['title']}. {container}. {year}. {item['URL']}"
 
