@@ -305,3 +305,53 @@ def test_split_deals_requests_in_turn_and_merge_restores_their_order() -> None:
     for parts in (1, 2, 3, 4):
         assert _merge(_split(payloads, parts)) == payloads
     assert _split([{"n": 0}], 1) == [[{"n": 0}]]
+
+
+def test_a_large_batch_goes_to_pandoc_a_few_requests_per_line(bib: Bibliography, monkeypatch: pytest.MonkeyPatch) -> None:
+    from essaygen.citations import engine
+
+    monkeypatch.setattr(engine, "REQUESTS_PER_LINE", 2)
+    texts = ["[@nhs2019]", "[@adams2018]", "[@thf2023a]", "[@nhs2019; @adams2018]", "[@thf2023b]"]
+    with Formatter(None) as alone:
+        expected = [alone.format([request(bib, t)])[0] for t in texts]
+    with Formatter(None) as f:
+        results = f.format([request(bib, t) for t in texts])
+        assert (f.started, f.calls, f.formatted) == (1, 3, 5), "one process, three lines of at most two"
+    assert results == expected
+
+
+def test_a_pandoc_process_is_replaced_after_its_share_of_requests(bib: Bibliography, monkeypatch: pytest.MonkeyPatch) -> None:
+    from essaygen.citations import engine, process
+
+    monkeypatch.setattr(engine, "REQUESTS_PER_LINE", 2)
+    monkeypatch.setattr(process, "REQUESTS_PER_PROCESS_LIFE", 3)
+    texts = ["[@nhs2019]", "[@adams2018]", "[@thf2023a]", "[@nhs2019; @adams2018]", "[@thf2023b]", "@cole2018"]
+    with Formatter(None) as alone:
+        expected = [alone.format([request(bib, t)])[0] for t in texts]
+    with Formatter(None) as f:
+        results = f.format([request(bib, t) for t in texts])
+        # Lines of 2, 2, 2: the second process starts after 4 requests (at least 3 served).
+        assert (f.started, f.calls, f.formatted) == (2, 3, 6)
+    assert results == expected
+
+
+def test_pandoc_gets_a_smaller_heap_unless_the_user_chose_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    from essaygen.citations import process
+
+    seen: list[dict[str, str]] = []
+
+    class Stop(Exception):
+        pass
+
+    def popen(*args: object, env: dict[str, str], **kwargs: object) -> None:
+        seen.append(env)
+        raise Stop
+
+    monkeypatch.setattr(process.subprocess, "Popen", popen)
+    monkeypatch.delenv("GHCRTS", raising=False)
+    with pytest.raises(Stop):
+        process.PandocProcess(Path("pandoc")).ask([{}])
+    monkeypatch.setenv("GHCRTS", "-H128m")
+    with pytest.raises(Stop):
+        process.PandocProcess(Path("pandoc")).ask([{}])
+    assert [env["GHCRTS"] for env in seen] == ["-H16m", "-H128m"]

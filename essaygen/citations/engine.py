@@ -2,10 +2,10 @@
 
 `Formatter` starts `pandoc lua worker.lua` on the first request that is not cached
 and keeps it for the whole build (and every rebuild of `serve`); a batch of many
-requests is split across one process per core. Each batch is one JSON line out and
-one JSON line back (process.py). Results are cached on disk by the hash of
-their request, so a rebuild formats only what changed; a corrupt cache file is
-ignored and rewritten.
+requests is split across one process per core and sent to each a few requests a
+line: one JSON line out and one back (process.py). Results are cached on disk by
+the hash of their request, so a rebuild formats only what changed; a corrupt cache
+file is ignored and rewritten.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from essaygen.citations.pandocast import essay_blocks
 from essaygen.citations.pandocbin import MIN_PANDOC, PandocNotFound, find_pandoc, pandoc_version
@@ -38,8 +39,14 @@ _FORMATTING_CODE = tuple(Path(__file__).with_name(n) for n in ("pandocast.py", "
 CACHE_FORMAT = f"3.{PATCH_VERSION}"
 # Requests per extra pandoc process: below this, starting one costs more than it saves.
 REQUESTS_PER_PROCESS = 64
+# Requests per line sent to a pandoc process, each line made just before it is sent.
+# pandoc holds a line, its parsed JSON and every result until it answers: 1,000
+# essays' requests in one line took it past 250 MB, and their JSON, all made at
+# once, ~50 MB of ours. Lines of this size keep both small, at no cost in time.
+REQUESTS_PER_LINE = 32
 # pandoc's error for an item it cannot read: "Error in $[2]['date-parts'][0]: not a number",
 # where 2 is the item's index in the request (the rest of the path is inside the field).
+_T = TypeVar("_T")
 _ITEM_ERROR = re.compile(r"Error in \$\[(\d+)\]\S*: (.*)", re.DOTALL)
 
 
@@ -142,7 +149,7 @@ def _format_error(keys: Sequence[str], failed: Mapping[str, tuple[str | None, st
 class Formatter:
     """Formats citation requests; use as a context manager (`with Formatter(dir) as f`).
 
-    `calls` counts batches sent to pandoc, `formatted` the requests in them and
+    `calls` counts lines sent to pandoc, `formatted` the requests in them and
     `started` the pandoc processes started, so tests and benchmarks can see what the
     cache saved.
     """
@@ -191,7 +198,7 @@ class Formatter:
     def _format_missing(self, missing: dict[str, CitationRequest]) -> dict[str, tuple[str | None, str]]:
         """Format and cache the missing requests; returns, for each that failed, the
         key of the bibliography entry at fault (if pandoc names one) and the message."""
-        replies = self._ask([self._with_runtime_style(request_json(r)) for r in missing.values()])
+        replies = self._ask(list(missing.values()))
         failed = {}
         for key, reply in zip(missing, replies, strict=True):
             if isinstance(reply, dict) and "error" in reply:
@@ -209,9 +216,6 @@ class Formatter:
             self._runtime_styles.clear()
 
     # --- styles ---
-
-    def _with_runtime_style(self, payload: dict) -> dict:
-        return {**payload, "style": self._runtime_style(payload["style"])}
 
     def _runtime_style(self, style: str) -> str:
         """The style pandoc reads: the file itself, or a patched copy (styles.patch_style)."""
@@ -312,19 +316,29 @@ class Formatter:
 
     # --- the pandoc processes ---
 
-    def _ask(self, payloads: list[dict]) -> list:
-        """Results for the payloads, from one pandoc process, or several at once when
-        there are many (citeproc is most of a cold build with citations: use the cores)."""
-        chunks = _split(payloads, _processes_for(len(payloads)))
+    def _ask(self, requests: list[CitationRequest]) -> list:
+        """Pandoc's replies to the requests, from one pandoc process, or several at once
+        when there are many (citeproc is most of a cold build with citations: use the cores)."""
+        # Styles are patched here, once each, not in the threads (they write files).
+        styles = {r.style: self._runtime_style(self._resolved(r.style)) for r in requests}
+        chunks = _split(requests, _processes_for(len(requests)))
         self._pandoc = self._pandoc or find_pandoc()
         while len(self._workers) < len(chunks):
             self._workers.append(PandocProcess(self._pandoc))
-        self.calls += len(chunks)
-        self.formatted += len(payloads)
+        self.formatted += len(requests)
+        self.calls += sum(-(-len(share) // REQUESTS_PER_LINE) for share in chunks)
+
+        def ask(worker: PandocProcess, share: list[CitationRequest]) -> list:
+            replies: list = []
+            for start in range(0, len(share), REQUESTS_PER_LINE):
+                line = [{**request_json(r), "style": styles[r.style]} for r in share[start : start + REQUESTS_PER_LINE]]
+                replies += worker.ask(line)
+            return replies
+
         if len(chunks) == 1:
-            return self._workers[0].ask(chunks[0])
+            return ask(self._workers[0], chunks[0])
         with ThreadPoolExecutor(len(chunks)) as pool:  # each thread waits on its own pipe
-            answers = list(pool.map(lambda pair: pair[0].ask(pair[1]), zip(self._workers, chunks)))
+            answers = list(pool.map(lambda pair: ask(*pair), zip(self._workers, chunks)))
         return _merge(answers)
 
     @property
@@ -336,7 +350,7 @@ def _processes_for(requests: int) -> int:
     return max(1, min(os.cpu_count() or 1, 4, requests // REQUESTS_PER_PROCESS))
 
 
-def _split(payloads: list[dict], parts: int) -> list[list[dict]]:
+def _split(payloads: list[_T], parts: int) -> list[list[_T]]:
     """Dealt out in turn, so that each process gets a share of every kind of request
     (essays with many citations come first, one-item "cite this" requests after)."""
     return [payloads[i::parts] for i in range(parts)]
