@@ -206,6 +206,10 @@ class BodyIndex:
     def knows(self, key: str) -> bool:
         return key in self.kept.fresh
 
+    def previous_keys(self) -> frozenset[str]:
+        """The keys of the bodies the last build used or made."""
+        return frozenset(self.kept.known)
+
     def save(self) -> None:
         self.kept.save()
 

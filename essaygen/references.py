@@ -12,6 +12,7 @@ import hashlib
 import html
 import json
 import re
+import time
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -41,6 +42,7 @@ from essaygen.pages import EssayExtras, OutputFile
 from essaygen.problems import Problem
 from essaygen.schedule import Planned
 from essaygen.site import CollectionReference, EssayView, Site
+from essaygen.sweep import sweep_unused
 from essaygen.urls import essay_dir
 
 _TAGS = re.compile(r"<[^>]+>")
@@ -160,6 +162,8 @@ def _format(
             _save_cited(store, keys[view.slug], new_view, result, extras[view.slug], files)
         new_views.append(new_view)
         downloads += files
+    if memo is None and cache is not None:  # a build's (serve sweeps nothing): every entry it uses is known
+        sweep_unused(cache / "cited", keys.values(), ".json", time.time())
     references = _collection(new_views, collection)
     return Cited(tuple(new_views), extras, (), tuple(downloads), references)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
@@ -23,6 +24,7 @@ from essaygen.markdown import RenderContext, RenderedBody, body_key, render_body
 from essaygen.memo import Memo
 from essaygen.overlap import worker_started
 from essaygen.search import SearchBody
+from essaygen.sweep import sweep_unused
 
 # Below this many bodies to render, starting workers costs more than it saves.
 PARALLEL_THRESHOLD = 24
@@ -90,6 +92,9 @@ def render_bodies(
             if job.slim and body is not None and body.is_slim and not index.knows(key):
                 index.remember(key, body)
         index.save()
+        # Every body this build uses is known now: the rest can go once they are old, but
+        # for the last build's (the search postings are patched from a changed essay's).
+        sweep_unused(cache.folder, {*keys, *index.previous_keys()}, ".body", time.time())
     return [r for r in results if r is not None], len(missing)
 
 
