@@ -288,13 +288,23 @@ def test_many_requests_are_shared_between_pandoc_processes_in_order(bib: Bibliog
 
     monkeypatch.setattr(engine, "REQUESTS_PER_PROCESS", 2)
     monkeypatch.setattr(engine.os, "cpu_count", lambda: 2)
-    texts = ["[@nhs2019]", "[@adams2018]", "[@thf2023a]", "[@nhs2019; @adams2018]", "[@thf2023b]"]
-    with Formatter(None) as alone:
-        expected = [alone.format([request(bib, t)])[0] for t in texts]
-    with Formatter(None) as f:
-        results = f.format([request(bib, t) for t in texts])
-        assert (f.started, f.calls, f.formatted) == (2, 2, 5), "two processes, one batch each"
+    expected, results, counts = alone_and_together(bib, MANY)
+    assert counts == (2, 2, 5), "two processes, one batch each"
     assert results == expected, "results come back in the order of the requests"
+
+
+MANY = ["[@nhs2019]", "[@adams2018]", "[@thf2023a]", "[@nhs2019; @adams2018]", "[@thf2023b]"]
+
+
+def alone_and_together(bib: Bibliography, texts: list[str]) -> tuple[list[object], list[object], tuple[int, int, int]]:
+    """Each text's citations formatted alone, then all in one batch: both results, and
+    the batch's formatter's (processes started, lines sent, requests formatted)."""
+    with Formatter(None) as alone:
+        expected: list[object] = [alone.format([request(bib, t)])[0] for t in texts]
+    with Formatter(None) as f:
+        results: list[object] = list(f.format([request(bib, t) for t in texts]))
+        counts = (f.started, f.calls, f.formatted)
+    return expected, results, counts
 
 
 def test_split_deals_requests_in_turn_and_merge_restores_their_order() -> None:
@@ -311,12 +321,8 @@ def test_a_large_batch_goes_to_pandoc_a_few_requests_per_line(bib: Bibliography,
     from essaygen.citations import engine
 
     monkeypatch.setattr(engine, "REQUESTS_PER_LINE", 2)
-    texts = ["[@nhs2019]", "[@adams2018]", "[@thf2023a]", "[@nhs2019; @adams2018]", "[@thf2023b]"]
-    with Formatter(None) as alone:
-        expected = [alone.format([request(bib, t)])[0] for t in texts]
-    with Formatter(None) as f:
-        results = f.format([request(bib, t) for t in texts])
-        assert (f.started, f.calls, f.formatted) == (1, 3, 5), "one process, three lines of at most two"
+    expected, results, counts = alone_and_together(bib, MANY)
+    assert counts == (1, 3, 5), "one process, three lines of at most two"
     assert results == expected
 
 
@@ -325,13 +331,8 @@ def test_a_pandoc_process_is_replaced_after_its_share_of_requests(bib: Bibliogra
 
     monkeypatch.setattr(engine, "REQUESTS_PER_LINE", 2)
     monkeypatch.setattr(process, "REQUESTS_PER_PROCESS_LIFE", 3)
-    texts = ["[@nhs2019]", "[@adams2018]", "[@thf2023a]", "[@nhs2019; @adams2018]", "[@thf2023b]", "@cole2018"]
-    with Formatter(None) as alone:
-        expected = [alone.format([request(bib, t)])[0] for t in texts]
-    with Formatter(None) as f:
-        results = f.format([request(bib, t) for t in texts])
-        # Lines of 2, 2, 2: the second process starts after 4 requests (at least 3 served).
-        assert (f.started, f.calls, f.formatted) == (2, 3, 6)
+    expected, results, counts = alone_and_together(bib, [*MANY, "@cole2018"])
+    assert counts == (2, 3, 6), "lines of 2, 2, 2: a second process after 4 requests (at least 3 served)"
     assert results == expected
 
 
