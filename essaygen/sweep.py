@@ -12,7 +12,7 @@ wrong page.
 from __future__ import annotations
 
 import os
-from collections.abc import Collection
+from collections.abc import Iterable
 from pathlib import Path
 
 GRACE = 7 * 24 * 3600        # seconds an unused entry is kept after it was made
@@ -20,18 +20,19 @@ EVERY = 24 * 3600            # seconds between two sweeps of one folder
 STAMP = ".swept"             # in the folder: its modification time is the last sweep
 
 
-def sweep_unused(folder: Path | str | None, used: Collection[str], suffix: str, now: float) -> int:
+def sweep_unused(folder: Path | str | None, used: Iterable[str], suffix: str, now: float) -> int:
     """Remove the files of `folder`'s subfolders that are not `<key><suffix>` for a key
     in `used` (a temporary file left by a killed build is not either) and are older
     than GRACE, if the folder's last sweep was more than EVERY ago. Returns how many
     were removed."""
     if folder is None or not _due(Path(folder), now):
         return 0
+    keys = used if isinstance(used, (set, frozenset)) else set(used)  # looked up once a file
     removed = 0
     for sub in _subfolders(Path(folder)):
         for entry in _files(sub):
             name = entry.name
-            kept = name.endswith(suffix) and name[: -len(suffix)] in used
+            kept = name.endswith(suffix) and name[: -len(suffix)] in keys
             if not kept and _older(entry, now - GRACE):
                 removed += _remove(entry.path)
     return removed
