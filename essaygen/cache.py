@@ -9,6 +9,7 @@ cache may be deleted at any time; the output is the same without it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -48,23 +49,48 @@ class JsonStore:
     def __init__(self, folder: Path | None) -> None:
         self.folder = folder
 
+    def file(self, key: str) -> Path | None:
+        return None if self.folder is None else self.folder / key[:2] / f"{key}.json"
+
     def load(self, key: str) -> Any | None:
         """The value, or None when absent, unreadable, or not what was written."""
-        if self.folder is None:
-            return None
-        try:
-            checksum, _, payload = (self.folder / key[:2] / f"{key}.json").read_text("utf-8").partition("\n")
-            if checksum != _checksum(payload):
-                return None
-            return json.loads(payload)
-        except (OSError, ValueError, UnicodeDecodeError):
-            return None
+        file = self.file(key)
+        return None if file is None else read_entry(file)
 
-    def save(self, key: str, value: Any) -> None:
-        if self.folder is None:
-            return
+    def save(self, key: str, value: Any) -> bool:
+        """Whether the value is stored (a cache that cannot be written only costs time)."""
+        file = self.file(key)
+        if file is None:
+            return False
         payload = json.dumps(value, ensure_ascii=False, sort_keys=True)  # one line of JSON
-        _write_atomically(self.folder / key[:2] / f"{key}.json", (_checksum(payload) + "\n" + payload).encode("utf-8"))
+        return _write_atomically(file, (_checksum(payload) + "\n" + payload).encode("utf-8"))
+
+
+def read_entry(file: Path | str) -> Any | None:
+    """A JsonStore entry's value, or None when absent, unreadable, or not what was written."""
+    try:
+        checksum, _, payload = Path(file).read_text("utf-8").partition("\n")
+        if checksum != _checksum(payload):
+            return None
+        return json.loads(payload)
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+
+
+def stored_entry(file: str) -> Any | None:
+    """read_entry for an entry that a build's pages read more than once (an essay's page
+    and its feed entries), remembered while the file is unchanged. Callers must not
+    change what it returns."""
+    try:
+        state = os.stat(file)
+    except OSError:
+        return None
+    return _entry_in_state(file, state.st_size, state.st_mtime_ns, state.st_ino)
+
+
+@functools.lru_cache(maxsize=64)
+def _entry_in_state(file: str, size: int, mtime_ns: int, inode: int) -> Any | None:
+    return read_entry(file)
 
 
 def _checksum(payload: str) -> str:

@@ -43,6 +43,14 @@ class EssayExtras:
 
     scholar_meta: tuple[tuple[str, str], ...] = ()
     jsonld_citations: tuple[str, ...] = ()
+    cited: str | None = None    # or the cache entry they are read from when the page is made
+
+    def loaded(self) -> EssayExtras:
+        if self.cited is None:
+            return self
+        from essaygen.references import stored_extras
+
+        return stored_extras(self.cited)
 
 
 @dataclass(frozen=True)
@@ -300,7 +308,7 @@ def _render_job(job: tuple[bool, int]) -> OutputFile:
         return _render_listing(site, env, listings[i])
     essay = site.essays[i]
     series = next((s for s in site.series if s.key == essay.series), None)
-    page = _render_essay_page(site, env, essay, extras.get(essay.slug, EssayExtras()), series)
+    page = _render_essay_page(site, env, essay, extras.get(essay.slug, EssayExtras()).loaded(), series)
     if keying is None:
         return page
     how, listed = keying

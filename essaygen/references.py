@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from essaygen import __version__
-from essaygen.cache import JsonStore, cache_folder
+from essaygen.cache import JsonStore, cache_folder, stored_entry
 from essaygen.citations import export
 from essaygen.citations.bibliography import Bibliography, check_keys, load_bibliography
 from essaygen.citations.engine import (
@@ -41,7 +41,7 @@ from essaygen.memo import Memo
 from essaygen.pages import EssayExtras, OutputFile
 from essaygen.problems import Problem
 from essaygen.schedule import Planned
-from essaygen.site import CollectionReference, EssayView, Site
+from essaygen.site import BodyGone, CollectionReference, EssayView, Site
 from essaygen.sweep import sweep_unused
 from essaygen.urls import essay_dir
 
@@ -140,7 +140,10 @@ def _format(
             common = [formatter.identity(style), config.language]
             digests: dict[int, str] = {}
             keys = {v.slug: _cited_key(v, clusters[v.slug], _bib_digest(bibs[v.slug], digests), own_items[v.slug], common) for v in views}
-            done = {v.slug: found for v in views if (found := _load_cited(store, v, clusters[v.slug], keys[v.slug])) is not None}
+            # A build that streams keeps none of an essay's finished citations that its page
+            # can read from the cache entry (_leaner); serve and check hold them.
+            lean = memo is None and cache is not None
+            done = {v.slug: found for v in views if (found := _load_cited(store, v, clusters[v.slug], keys[v.slug], lean)) is not None}
             todo = [v for v in views if v.slug not in done]
             requests = [essay_requests[v.slug] for v in todo] + [own_requests[v.slug] for v in todo]
             if everything:  # the collection's page: one list, so "2023a/b" letters agree across it
@@ -152,14 +155,17 @@ def _format(
         return Cited(tuple(views), problems=_format_problems(config, todo, bibs, exc))
     fresh = {v.slug: (result, own) for v, result, own in zip(todo, results[: len(todo)], results[len(todo) : 2 * len(todo)])}
     collection = results[2 * len(todo)] if everything else None
+    del formatter, results  # each result is let go once its essay's view is made (below)
     new_views, extras, downloads = [], {}, []
     for view in views:
         if view.slug in done:
             new_view, extras[view.slug], files = done[view.slug]
         else:
-            result, own = fresh[view.slug]
+            result, own = fresh.pop(view.slug)
             new_view, extras[view.slug], files = _cite_essay(view, clusters[view.slug], result, own, own_items[view.slug], essay_items[view.slug])
-            _save_cited(store, keys[view.slug], new_view, result, extras[view.slug], files)
+            stored = _save_cited(store, keys[view.slug], new_view, result, extras[view.slug], files)
+            if lean and stored:
+                new_view, extras[view.slug] = _leaner(new_view, extras[view.slug], store.entry(keys[view.slug]))
         new_views.append(new_view)
         downloads += files
     if memo is None and cache is not None:  # a build's (serve sweeps nothing): every entry it uses is known
@@ -205,13 +211,18 @@ class _CitedStore:
             return self.disk.load(key)
         return self.memo.recall(("cited entry", key), lambda: self.disk.load(key))
 
-    def save(self, key: str, value: Any) -> None:
-        self.disk.save(key, value)
+    def entry(self, key: str) -> str:
+        """The file of an entry on disk."""
+        return str(self.disk.file(key))
+
+    def save(self, key: str, value: Any) -> bool:
+        """Whether the value is on disk."""
         if self.memo is not None:
             self.memo.remember(("cited entry", key), value)
+        return self.disk.save(key, value)
 
 
-def _load_cited(store: _CitedStore, view: EssayView, clusters: tuple[Any, ...], key: str) -> tuple[EssayView, EssayExtras, list[OutputFile]] | None:
+def _load_cited(store: _CitedStore, view: EssayView, clusters: tuple[Any, ...], key: str, lean: bool = False) -> tuple[EssayView, EssayExtras, list[OutputFile]] | None:
     found = store.load(key)
     if not isinstance(found, dict):
         return None
@@ -222,16 +233,45 @@ def _load_cited(store: _CitedStore, view: EssayView, clusters: tuple[Any, ...], 
         files = [OutputFile(view.path + "cite.bib", found["bib"].encode("utf-8")), OutputFile(view.path + "cite.ris", found["ris"].encode("utf-8"))]
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
+    if lean:
+        new_view, extras = _leaner(new_view, extras, store.entry(key))
     return new_view, extras, files
 
 
-def _save_cited(store: _CitedStore, key: str, view: EssayView, result: FormattedCitations, extras: EssayExtras, files: Sequence[OutputFile]) -> None:
-    store.save(key, {
+def _save_cited(store: _CitedStore, key: str, view: EssayView, result: FormattedCitations, extras: EssayExtras, files: Sequence[OutputFile]) -> bool:
+    return store.save(key, {
         "clusters": list(result.clusters), "entries": [list(e) for e in result.entries],
         "references": view.references_html, "cite": view.cite_html, "keys": list(view.cited_keys),
         "meta": [list(m) for m in extras.scholar_meta], "jsonld": list(extras.jsonld_citations),
         "bib": (files[0].data or b"").decode("utf-8"), "ris": (files[1].data or b"").decode("utf-8"),
     })
+
+
+def _leaner(view: EssayView, extras: EssayExtras, entry: str) -> tuple[EssayView, EssayExtras]:
+    """The view and extras without what its page reads from its cache entry: pandoc's
+    formatted clusters and entries, the Scholar tags, the JSON-LD texts (at 5,000
+    essays, ~80 MB a build would otherwise hold until the pages are made)."""
+    stored = None if view.stored is None else replace(view.stored, formatted=None, cited=entry)
+    lean = view if stored is None else replace(view, stored=stored)
+    return lean, EssayExtras(cited=entry)
+
+
+def stored_formatted(entry: str) -> FormattedCitations:
+    """An essay's formatted citations, from its cache entry (a page being made)."""
+    found = stored_entry(entry)
+    try:
+        return FormattedCitations(tuple(found["clusters"]), tuple((str(k), str(e)) for k, e in found["entries"]))
+    except (KeyError, TypeError, ValueError):
+        raise BodyGone(entry) from None
+
+
+def stored_extras(entry: str) -> EssayExtras:
+    """An essay page's Scholar tags and JSON-LD citations, from its cache entry."""
+    found = stored_entry(entry)
+    try:
+        return EssayExtras(tuple((str(a), str(b)) for a, b in found["meta"]), tuple(found["jsonld"]))
+    except (KeyError, TypeError, ValueError):
+        raise BodyGone(entry) from None
 
 
 def _cited_items(clusters: Sequence[Any], bib: Bibliography) -> tuple[Mapping[str, Any], ...]:

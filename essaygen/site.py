@@ -64,6 +64,7 @@ class StoredBody:
     links: tuple[tuple[str, str], ...]      # markdown.link_tags
     clusters: tuple[Any, ...] = ()          # CitationCluster, in order
     formatted: Any = None                   # their FormattedCitations, once formatted
+    cited: str | None = None                # or the cache entry they are read from (references.py)
 
     def html(self) -> str:
         from essaygen.cache import stored_html
@@ -73,10 +74,15 @@ class StoredBody:
         if raw is None:
             raise BodyGone(self.file)
         html = apply_links(raw, self.links)
-        if self.formatted is not None and self.clusters:
+        formatted = self.formatted
+        if formatted is None and self.cited is not None and self.clusters:
+            from essaygen.references import stored_formatted
+
+            formatted = stored_formatted(self.cited)
+        if formatted is not None and self.clusters:
             from essaygen.citations.render import link_citations
 
-            html = link_citations(html, self.clusters, self.formatted)
+            html = link_citations(html, self.clusters, formatted)
         return html
 
 

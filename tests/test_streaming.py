@@ -57,6 +57,39 @@ def test_a_stored_body_that_disappears_is_a_clear_error(tmp_path: Path) -> None:
         StoredBody(str(tmp_path / "gone.body"), ()).html()
 
 
+def test_a_streaming_build_leaves_finished_citations_in_their_cache_entries(sample_site: Path, tmp_path: Path) -> None:
+    # An essay's formatted citations, Scholar tags and JSON-LD texts are read from its
+    # `cited` entry when its page is made (at 5,000 essays, ~80 MB not held); its
+    # reference list stays in memory. The pages are the same as a build from nothing.
+    expected = clean(sample_site, tmp_path)
+    for run in ("cold", "warm, one essay changed"):
+        if run != "cold":
+            essay = sample_site / ESSAY
+            essay.write_text(essay.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+            expected = clean(sample_site, tmp_path)
+        result = build_into(sample_site, tmp_path / "out")
+        cited = [e for e in result.site.essays if e.stored is not None and e.stored.clusters]  # type: ignore[attr-defined]
+        assert cited, "the sample site's essays cite works"
+        assert all(e.stored.formatted is None and Path(e.stored.cited).is_file() and e.references_html for e in cited), run
+        assert tree_bytes(tmp_path / "out") == expected, run
+    # serve and check hold them (they have no entries to read, or keep everything anyway).
+    held = build_into(sample_site, tmp_path / "held", use_cache=False).site.essays  # type: ignore[attr-defined]
+    assert all(e.stored is None for e in held)
+
+
+def test_a_cache_entry_that_disappears_is_a_clear_error(tmp_path: Path) -> None:
+    from essaygen.pages import EssayExtras
+    from essaygen.references import stored_formatted
+
+    gone = str(tmp_path / "gone.json")
+    for read in (lambda: stored_formatted(gone), lambda: EssayExtras(cited=gone).loaded()):
+        with pytest.raises(BodyGone, match=r"the cache file .*gone\.json disappeared or was damaged during the build — build again"):
+            read()
+    (tmp_path / "gone.json").write_text("not a checksum\n{}")
+    with pytest.raises(BodyGone):
+        stored_formatted(gone)
+
+
 def test_a_body_read_again_must_be_the_one_parsed(sample_site: Path) -> None:
     text = (sample_site / ESSAY).read_text()
     body = text.split("---\n", 2)[2]
