@@ -57,8 +57,9 @@ class BodyGone(UsageError):
 class StoredBody:
     """An essay's HTML left in the body cache (cache.py) by a streaming build, with
     what turns it into the page's HTML: each link placeholder's tags, and the formatted
-    citations. A 5,000-essay site then holds no body in memory: each is read when
-    its page or feed entry is made, in whichever process makes it."""
+    citations (or, in a build, the cache entry they are read from). A 5,000-essay site
+    then holds no body in memory: each is read when its page or feed entry is made, in
+    whichever process makes it."""
 
     file: str
     links: tuple[tuple[str, str], ...]      # markdown.link_tags
