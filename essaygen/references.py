@@ -14,11 +14,11 @@ import json
 import re
 import time
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from essaygen import __version__
 from essaygen.cache import JsonStore, cache_folder, stored_entry
@@ -46,6 +46,7 @@ from essaygen.sweep import sweep_unused
 from essaygen.urls import essay_dir
 
 _TAGS = re.compile(r"<[^>]+>")
+_T = TypeVar("_T")
 
 
 CITED_VERSION = 2  # bump when what _cited_essay makes changes
@@ -168,7 +169,7 @@ def _format(
                 new_view, extras[view.slug] = _leaner(new_view, extras[view.slug], store.entry(keys[view.slug]))
         new_views.append(new_view)
         downloads += files
-    if memo is None and cache is not None:  # a build's (serve sweeps nothing): every entry it uses is known
+    if lean:  # a build's (serve and check sweep nothing): every entry it uses is known
         sweep_unused(cache / "cited", keys.values(), ".json", time.time())
     references = _collection(new_views, collection)
     return Cited(tuple(new_views), extras, (), tuple(downloads), references)
@@ -227,9 +228,8 @@ def _load_cited(store: _CitedStore, view: EssayView, clusters: tuple[Any, ...], 
     if not isinstance(found, dict):
         return None
     try:
-        formatted = FormattedCitations(tuple(found["clusters"]), tuple((str(k), str(e)) for k, e in found["entries"]))
-        new_view = replace(view.with_citations(clusters, formatted), references_html=found["references"], cite_html=found["cite"], cited_keys=tuple(found["keys"]))
-        extras = EssayExtras(tuple((str(a), str(b)) for a, b in found["meta"]), tuple(found["jsonld"]))
+        new_view = replace(view.with_citations(clusters, _formatted_of(found)), references_html=found["references"], cite_html=found["cite"], cited_keys=tuple(found["keys"]))
+        extras = _extras_of(found)
         files = [OutputFile(view.path + "cite.bib", found["bib"].encode("utf-8")), OutputFile(view.path + "cite.ris", found["ris"].encode("utf-8"))]
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
@@ -258,20 +258,27 @@ def _leaner(view: EssayView, extras: EssayExtras, entry: str) -> tuple[EssayView
 
 def stored_formatted(entry: str) -> FormattedCitations:
     """An essay's formatted citations, from its cache entry (a page being made)."""
-    found = stored_entry(entry)
-    try:
-        return FormattedCitations(tuple(found["clusters"]), tuple((str(k), str(e)) for k, e in found["entries"]))
-    except (KeyError, TypeError, ValueError):
-        raise BodyGone(entry) from None
+    return _from_entry(entry, _formatted_of)
 
 
 def stored_extras(entry: str) -> EssayExtras:
     """An essay page's Scholar tags and JSON-LD citations, from its cache entry."""
-    found = stored_entry(entry)
+    return _from_entry(entry, _extras_of)
+
+
+def _from_entry(entry: str, read: Callable[[Any], _T]) -> _T:
     try:
-        return EssayExtras(tuple((str(a), str(b)) for a, b in found["meta"]), tuple(found["jsonld"]))
+        return read(stored_entry(entry))
     except (KeyError, TypeError, ValueError):
         raise BodyGone(entry) from None
+
+
+def _formatted_of(found: Any) -> FormattedCitations:
+    return FormattedCitations(tuple(found["clusters"]), tuple((str(k), str(e)) for k, e in found["entries"]))
+
+
+def _extras_of(found: Any) -> EssayExtras:
+    return EssayExtras(tuple((str(a), str(b)) for a, b in found["meta"]), tuple(found["jsonld"]))
 
 
 def _cited_items(clusters: Sequence[Any], bib: Bibliography) -> tuple[Mapping[str, Any], ...]:
