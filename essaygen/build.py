@@ -33,6 +33,7 @@ from essaygen.lock import build_lock
 from essaygen.markdown import LinkTarget, RenderContext, RenderedBody, body_key, link_tags, published_path, resolve_links
 from essaygen.mdrules import resolve_local
 from essaygen.memo import Memo
+from essaygen.memory import release_freed
 from essaygen.overlap import interleave
 from essaygen.output import WriteStats, kept_manifests as output_kept, write_output
 from essaygen.pages import EssayExtras, EssayPages, OutputFile, plan_pages
@@ -138,6 +139,7 @@ def build(options: BuildOptions, now: datetime) -> BuildResult:
                     importlib.import_module(module)
             site, extras, rendered, extra_files, searchable = render_site(root, loaded, schedule, options, head_start, ahead)
             del ahead  # what the site uses of it is the site's now (at 5,000 essays, its keys are a megabyte)
+            release_freed()  # what the citations were formatted with
             watch.lap("markdown, links, citations")
         # Files stream from the templates to the disk: a 5,000-essay site never holds
         # every page in memory at once.
@@ -229,7 +231,7 @@ def _without_search(config: SiteConfig, memo: Memo | None) -> SiteConfig:
 
 def render_site(
     root: Path, loaded: Loaded, schedule: Schedule, options: BuildOptions, head_start: HeadStart | None = None, ahead: PlainCites | None = None,
-) -> tuple[Site, dict[str, EssayExtras], int, list[OutputFile], dict[str, SearchSource]]:
+) -> tuple[Site, dict[str, EssayExtras], int, Iterable[OutputFile], dict[str, SearchSource]]:
     config = loaded.config
     # Embargoed essays are rendered to *check* them (links, citations), never published.
     checked = [p for p in schedule.planned if p.state != DRAFT or options.drafts]
@@ -248,7 +250,8 @@ def render_site(
     targets = _link_targets(checked, pages, published, essay_bodies, page_bodies, loaded.sources)
     problems: list[Problem] = [*loaded.problems, *(p for body in bodies for p in body.problems)]
     links = _link_resolver(targets, options.memo)
-    essay_html = {p.essay.slug: _linked(p.essay, essay_bodies[p.essay.slug], cache.file(body_key(job.digest, job.ctx)), targets, links, problems) for p, job in zip(checked, jobs)}
+    files = {p.essay.slug: cache.file(body_key(job.digest, job.ctx)) for p, job in zip(checked, jobs)}
+    essay_html = {p.essay.slug: _linked(p.essay, essay_bodies[p.essay.slug], files[p.essay.slug], targets, links, problems) for p in checked}
     page_views = []
     for page in pages:
         html, found = links(page_bodies[page.source], page.source, page_dir(page.slug))
@@ -257,7 +260,7 @@ def render_site(
     if options.memo is None:
         # Each body's HTML is resolved now: let it go (a large site's peak memory).
         del bodies, page_bodies
-        searchable = {p.essay.slug: _search_source(essay_bodies[p.essay.slug], cache.file(body_key(job.digest, job.ctx))) for p, job in zip(checked, jobs)}
+        searchable = {p.essay.slug: _search_source(essay_bodies[p.essay.slug], files[p.essay.slug]) for p in checked}
         essay_bodies = {slug: body.slimmed() for slug, body in essay_bodies.items()}
     else:
         searchable = {slug: _search_source(body, None) for slug, body in essay_bodies.items()}
@@ -265,7 +268,9 @@ def render_site(
 
     images = {p.essay.slug: _cover_image(p.essay, loaded.files, problems) for p in checked}
     views = [_essay_view(p, essay_bodies[p.essay.slug], essay_html[p.essay.slug], images[p.essay.slug], config) for p in checked if p.essay.slug in published]
-    cited = apply_citations(root, config, checked, essay_bodies, views, options.writes_cache, options.memo, ahead)
+    release_freed()  # what the Markdown stage's results were sent in
+    slim_files = {slug: file for slug, file in files.items() if file is not None and essay_bodies[slug].cites}
+    cited = apply_citations(root, config, checked, essay_bodies, views, options.writes_cache, options.memo, ahead, slim_files)
     problems += cited.problems
     raise_if(problems)
     site = replace(assemble_site(config, schedule, cited.views, page_views, options.drafts, options.memo), references=cited.references)
@@ -372,7 +377,7 @@ def _essay_view(planned: Planned, body: RenderedBody, html: tuple[str, StoredBod
         part=planned.part,
         total=planned.total,
         words=body.words,
-        headings=body.headings,
+        held_headings=body.headings if html[1] is None else (),  # else read with its HTML
         held_html=html[0],
         stored=html[1],
         image=image,
@@ -385,7 +390,7 @@ def _essay_view(planned: Planned, body: RenderedBody, html: tuple[str, StoredBod
 # ---------------------------------------------------------------- output files
 
 def plan_files(
-    root: Path, loaded: Loaded, site: Site, env: jinja2.Environment | None, extras: dict[str, EssayExtras], extra_files: Sequence[OutputFile],
+    root: Path, loaded: Loaded, site: Site, env: jinja2.Environment | None, extras: dict[str, EssayExtras], extra_files: Iterable[OutputFile],
     searchable: Mapping[str, SearchSource], options: BuildOptions, kept: PagesKept | None = None,
 ) -> Iterator[OutputFile]:
     assert loaded.theme is not None and env is not None  # a missing theme is a problem reported before this stage

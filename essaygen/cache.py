@@ -16,13 +16,15 @@ import os
 import zlib
 from dataclasses import asdict, replace
 from pathlib import Path
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from essaygen.markdown import RenderedBody, SourceLink
 from essaygen.pickles import KeptByState, file_state
 from essaygen.problems import Problem
 from essaygen.search import SearchBody
 
+_T = TypeVar("_T")
 CACHE_DIR = ".essaygen-cache"
 MISSING = "missing"
 
@@ -127,9 +129,10 @@ class BodyCache:
         return replace(meta, html=parts[HTML], search=SearchBody(parts[TEXT], parts[TERMS], meta.search.words))
 
     def get_meta(self, key: str) -> RenderedBody | None:
-        """The body without its HTML and search text and terms (`search.words` is kept).
-        Every part is checked now: the rest is read later, and must not fail then."""
-        return self._meta(_body_parts(self.file(key), (META, HTML, TEXT, TERMS)))
+        """The body slimmed (RenderedBody.slimmed). Every part is checked now: the rest
+        is read later, and must not fail then."""
+        meta = self._meta(_body_parts(self.file(key), (META, HTML, TEXT, TERMS)))
+        return None if meta is None else meta.slimmed(stored=True)
 
     def _meta(self, parts: list[str] | None) -> RenderedBody | None:
         if parts is None:
@@ -246,6 +249,25 @@ def stored_html(file: str) -> str | None:
     return None if parts is None else parts[HTML]
 
 
+@functools.lru_cache(maxsize=16)  # a page reads them more than once; a body file's name is its content's digest
+def stored_headings(file: str) -> tuple[tuple[int, str, str], ...] | None:
+    """The headings of a stored body, or None when its file is gone or damaged."""
+    return _from_meta(file, _headings_of)
+
+
+def stored_citations(file: str) -> tuple[Any, ...] | None:
+    """The parsed citations (CitationCluster) of a stored body, or None when its file is gone or damaged."""
+    return _from_meta(file, lambda data: tuple(_cluster_from(c) for c in data["citations"]))
+
+
+def _from_meta(file: str, read: Callable[[dict[str, Any]], _T]) -> _T | None:
+    parts = _body_parts(file, (META,))
+    try:
+        return None if parts is None else read(json.loads(parts[META]))
+    except (ValueError, KeyError, TypeError, IndexError):
+        return None
+
+
 def stored_search(file: str) -> SearchBody | None:
     parts = _body_parts(file, (META, TEXT, TERMS))
     try:
@@ -275,7 +297,7 @@ def _write_atomically(path: Path, data: bytes) -> bool:
 def _body_from(data: dict[str, Any]) -> RenderedBody:
     return RenderedBody(
         html="",
-        headings=tuple((int(h[0]), str(h[1]), str(h[2])) for h in data["headings"]),
+        headings=_headings_of(data),
         words=int(data["words"]),
         citations=tuple(_cluster_from(c) for c in data["citations"]),
         links=tuple(SourceLink(**link) for link in data["links"]),
@@ -286,10 +308,14 @@ def _body_from(data: dict[str, Any]) -> RenderedBody:
     )
 
 
-def _cluster_from(data: dict[str, Any]) -> Any:
-    from essaygen.citations.syntax import CitationCluster, CitationItem
+def _headings_of(data: dict[str, Any]) -> tuple[tuple[int, str, str], ...]:
+    return tuple((int(h[0]), str(h[1]), str(h[2])) for h in data["headings"])
 
-    items = tuple(CitationItem(**item) for item in data["items"])
+
+def _cluster_from(data: dict[str, Any]) -> Any:
+    from essaygen.citations.syntax import CitationCluster, interned_item
+
+    items = tuple(interned_item(**item) for item in data["items"])
     return CitationCluster(**{**data, "items": items})
 
 

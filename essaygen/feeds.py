@@ -259,8 +259,9 @@ def _chosen(site: Site, essays: Sequence[EssayView]) -> list[EssayView]:
 
 
 def _entry_inputs(essay: EssayView) -> tuple[object, ...]:
-    """Everything make_entry reads of an essay (feed_meta reads only its entries)."""
-    return (essay.feed_id, essay.release, essay.modified, essay.slug, essay.title, essay.summary, essay.authors, essay.tags, essay.image, essay.body_identity, essay.references_html)
+    """Everything make_entry reads of an essay (feed_meta reads only its entries; a
+    reference list not held is named by the entry in `body_identity`)."""
+    return (essay.feed_id, essay.release, essay.modified, essay.slug, essay.title, essay.summary, essay.authors, essay.tags, essay.image, essay.body_identity, essay.held_references)
 
 
 def _checked(path: str, data: bytes) -> OutputFile:

@@ -69,9 +69,13 @@ class RenderedBody:
     deps: tuple[str, ...]                         # files read (chart data), relative to root
     problems: tuple[Problem, ...]
     search: SearchBody                            # its text and terms, for the search index
+    cites: int = 0                                # len(citations), kept when they are slimmed away
 
-    def slimmed(self) -> RenderedBody:
-        """The body without its HTML and search text and terms (kept in the cache)."""
+    def slimmed(self, stored: bool = False) -> RenderedBody:
+        """The body without its HTML and search text and terms; once `stored` in its cache
+        file, without its headings and citations too (read from there when needed)."""
+        if stored:
+            return replace(self, html="", headings=(), citations=(), cites=len(self.citations) or self.cites, search=SearchBody("", "", self.search.words))
         return replace(self, html="", search=SearchBody("", "", self.search.words))
 
     @property

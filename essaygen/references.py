@@ -12,16 +12,17 @@ import hashlib
 import html
 import json
 import re
+import sys
 import time
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 from essaygen import __version__
-from essaygen.cache import JsonStore, cache_folder, stored_entry
+from essaygen.cache import JsonStore, cache_folder, stored_citations, stored_entry
 from essaygen.citations import export
 from essaygen.citations.bibliography import Bibliography, check_keys, load_bibliography
 from essaygen.citations.engine import (
@@ -38,6 +39,7 @@ from essaygen.citations.styles import resolve_style
 from essaygen.config import Author, SiteConfig
 from essaygen.markdown import RenderedBody
 from essaygen.memo import Memo
+from essaygen.memory import release_freed
 from essaygen.pages import EssayExtras, OutputFile
 from essaygen.problems import Problem
 from essaygen.schedule import Planned
@@ -60,8 +62,17 @@ class Cited:
     downloads: tuple[OutputFile, ...] = ()
     references: tuple[CollectionReference, ...] = ()
 
-    def files(self, site: Site) -> list[OutputFile]:
-        return list(self.downloads)
+    def files(self, site: Site) -> Iterator[OutputFile]:
+        """The downloads; those of essays whose citations are in a cache entry are made
+        as they are written, each read from there (not holding this object's views)."""
+        return _files(self.downloads, site.essays)
+
+
+def _files(downloads: Sequence[OutputFile], essays: Sequence[EssayView]) -> Iterator[OutputFile]:
+    yield from downloads
+    for view in essays:
+        if view.stored is not None and view.stored.cited is not None:
+            yield from _entry_downloads(view.path, view.stored.cited)
 
 
 def plain_text(fragment: str) -> str:
@@ -70,37 +81,83 @@ def plain_text(fragment: str) -> str:
 
 def apply_citations(
     root: Path, config: SiteConfig, checked: Sequence[Planned], bodies: Mapping[str, RenderedBody], views: Sequence[EssayView],
-    use_cache: bool, memo: Memo | None = None, ahead: PlainCites | None = None,
+    use_cache: bool, memo: Memo | None = None, ahead: PlainCites | None = None, files: Mapping[str, str] | None = None,
 ) -> Cited:
-    """`ahead`: "cite this essay" as `plain_cites_ahead` made it, if it was."""
+    """`ahead`: "cite this essay" as `plain_cites_ahead` made it, if it was. `files`:
+    the cache file of each slim body (whose citations are read from there)."""
     cache = cache_folder(root, use_cache)
-    clusters = {p.essay.slug: bodies[p.essay.slug].citations for p in checked}
-    uses_citations = bool(config.bibliography) or any(clusters.values())
+    clusters = Clusters(bodies, files or {})
+    uses_citations = bool(config.bibliography) or any(clusters.has_any(p.essay.slug) for p in checked)
     if not uses_citations:
         return _without_citations(config, views, memo, ahead or {})
     bibs, problems = _bibliographies(root, config, checked, cache)
     if memo is not None and not problems:
         # Formatting depends on every essay at once (the collection's list): remembered whole.
-        inputs = (id(config), tuple(views), tuple(clusters.items()), tuple((slug, bib.items) for slug, bib in bibs.items()))
+        held = tuple((p.essay.slug, clusters[p.essay.slug]) for p in checked)
+        inputs = (id(config), tuple(views), held, tuple((slug, bib.items) for slug, bib in bibs.items()))
         token = memo.token("citation inputs", inputs)
         return memo.recall(("cited", token), lambda: _checked_and_formatted(root, config, checked, clusters, bibs, views, cache, memo=memo))
     return _checked_and_formatted(root, config, checked, clusters, bibs, views, cache, problems)
 
 
+@dataclass(frozen=True)
+class Clusters:
+    """Each checked essay's parsed citations: its body's, or a slim body's, read from its
+    cache file each time they are asked for (a 5,000-essay site would otherwise hold
+    ~25 MB of them from the Markdown stage on)."""
+
+    bodies: Mapping[str, RenderedBody]
+    files: Mapping[str, str]
+
+    def __getitem__(self, slug: str) -> tuple[Any, ...]:
+        body = self.bodies[slug]
+        if body.citations or not body.cites:
+            return body.citations
+        found = stored_citations(self.files[slug])
+        if found is None:
+            raise BodyGone(self.files[slug])
+        return found
+
+    def has_any(self, slug: str) -> bool:
+        body = self.bodies[slug]
+        return bool(body.citations or body.cites)
+
+
+@dataclass(frozen=True)
+class _Sent:
+    """What an essay's citations send pandoc: a digest of them without their positions
+    (part of its cache entry's key), and the keys cited, in order."""
+
+    digest: str
+    keys: tuple[str, ...]
+
+
+def _sent(clusters: Sequence[Any]) -> _Sent:
+    cited = [[(i.key, i.mode, i.prefix, i.suffix) for i in c.items] for c in clusters]
+    digest = hashlib.sha256(json.dumps(cited, ensure_ascii=False).encode("utf-8", "surrogatepass")).hexdigest()
+    return _Sent(digest, tuple(dict.fromkeys(sys.intern(i.key) for c in clusters for i in c.items)))
+
+
 def _checked_and_formatted(
-    root: Path, config: SiteConfig, checked: Sequence[Planned], clusters: Mapping[str, tuple[Any, ...]], bibs: Mapping[str, Bibliography],
+    root: Path, config: SiteConfig, checked: Sequence[Planned], clusters: Clusters, bibs: Mapping[str, Bibliography],
     views: Sequence[EssayView], cache: Path | None, problems: list[Problem] | None = None, memo: Memo | None = None,
 ) -> Cited:
     problems = list(problems or [])
-    for planned in checked:
-        problems += check_keys(clusters[planned.essay.slug], bibs[planned.essay.slug], planned.essay.source)
+    published = {v.slug for v in views}
+    sent = {}
+    for planned in checked:  # each essay's citations read once here, and again only if pandoc formats them
+        slug = planned.essay.slug
+        found = clusters[slug]
+        problems += check_keys(found, bibs[slug], planned.essay.source)
+        if slug in published:
+            sent[slug] = _sent(found)
     style = resolve_style(config.citation_style, root)
     if style is None:
         problems.append(config.doc.problem(("citations", "style"), f"citation style '{config.citation_style}' not found — use vancouver, harvard, apa, or the path of a .csl file"))
     if problems:
         return Cited(tuple(views), problems=tuple(problems))
     assert style is not None
-    return _format(config, views, clusters, bibs, style, cache, memo)
+    return _format(config, views, clusters, sent, bibs, style, cache, memo)
 
 
 def _bibliographies(root: Path, config: SiteConfig, checked: Sequence[Planned], cache: Path | None) -> tuple[dict[str, Bibliography], list[Problem]]:
@@ -125,61 +182,123 @@ def _bibliographies(root: Path, config: SiteConfig, checked: Sequence[Planned], 
 
 
 def _format(
-    config: SiteConfig, views: Sequence[EssayView], clusters: Mapping[str, tuple[Any, ...]], bibs: Mapping[str, Bibliography], style: Path,
+    config: SiteConfig, views: Sequence[EssayView], clusters: Clusters, sent: Mapping[str, _Sent], bibs: Mapping[str, Bibliography], style: Path,
     cache: Path | None, memo: Memo | None = None,
 ) -> Cited:
-    essay_items = {v.slug: _cited_items(clusters[v.slug], bibs[v.slug]) for v in views}
-    own_items = {v.slug: export.essay_csl_item(**_csl_fields(config, cite_inputs(v))) for v in views}
-    essay_requests = {v.slug: CitationRequest(tuple(clusters[v.slug]), essay_items[v.slug], style, config.language) for v in views}
-    own_requests = {v.slug: cite_this_request(own_items[v.slug], style, config.language) for v in views}
-    everything = {key: item for v in views for key, item in ((i["id"], i) for i in essay_items[v.slug])}
     store = _CitedStore(JsonStore(cache / "cited" if cache else None), memo)
+    # A build that streams keeps none of an essay's finished citations that its page
+    # can read from the cache entry (_leaner); serve and check hold them.
+    lean = memo is None and cache is not None
+    made = _Made()
     try:
         with Formatter(cache) as formatter:
-            # An essay whose finished citations are cached sends pandoc nothing.
             formatter.fresh_styles()
-            common = [formatter.identity(style), config.language]
-            digests: dict[int, str] = {}
-            keys = {v.slug: _cited_key(v, clusters[v.slug], _bib_digest(bibs[v.slug], digests), own_items[v.slug], common) for v in views}
-            # A build that streams keeps none of an essay's finished citations that its page
-            # can read from the cache entry (_leaner); serve and check hold them.
-            lean = memo is None and cache is not None
-            done = {v.slug: found for v in views if (found := _load_cited(store, v, clusters[v.slug], keys[v.slug], lean)) is not None}
-            todo = [v for v in views if v.slug not in done]
-            requests = [essay_requests[v.slug] for v in todo] + [own_requests[v.slug] for v in todo]
+            rounds = _Rounds(config, clusters, sent, bibs, style, store, lean, [formatter.identity(style), config.language])
+            for start in range(0, len(views), ESSAYS_PER_ROUND):
+                rounds.format(formatter, views[start : start + ESSAYS_PER_ROUND], made)
+                release_freed()
+            everything = made.everything
             if everything:  # the collection's page: one list, so "2023a/b" letters agree across it
-                requests.append(reference_list_request([everything[k] for k in sorted(everything)], style, config.language))
-            results = formatter.format(requests) if requests else []
+                request = reference_list_request([everything[k] for k in sorted(everything)], style, config.language)
+                try:
+                    made.collection = formatter.format([request])[0]
+                except CitationFormatError as exc:
+                    made.failures += [(_COLLECTION, False, message, exc.keys.get(i)) for i, message in exc.failures]
     except PandocNotFound as exc:
         return Cited(tuple(views), problems=(config.doc.problem(("citations",), str(exc)),))
-    except CitationFormatError as exc:
-        return Cited(tuple(views), problems=_format_problems(config, todo, bibs, exc))
-    fresh = {v.slug: (result, own) for v, result, own in zip(todo, results[: len(todo)], results[len(todo) : 2 * len(todo)])}
-    collection = results[2 * len(todo)] if everything else None
-    del formatter, results  # each result is let go once its essay's view is made (below)
-    new_views, extras, downloads = [], {}, []
-    for view in views:
-        if view.slug in done:
-            new_view, extras[view.slug], files = done[view.slug]
-        else:
-            result, own = fresh.pop(view.slug)
-            new_view, extras[view.slug], files = _cite_essay(view, clusters[view.slug], result, own, own_items[view.slug], essay_items[view.slug])
-            stored = _save_cited(store, keys[view.slug], new_view, result, extras[view.slug], files)
-            if lean and stored:
-                new_view, extras[view.slug] = _leaner(new_view, extras[view.slug], store.entry(keys[view.slug]))
-        new_views.append(new_view)
-        downloads += files
+    if made.failures:
+        return Cited(tuple(views), problems=_format_problems(config, made.todo, bibs, made.error()))
     if lean:  # a build's (serve and check sweep nothing): every entry it uses is known
-        sweep_unused(cache / "cited", keys.values(), ".json", time.time())
-    references = _collection(new_views, collection)
-    return Cited(tuple(new_views), extras, (), tuple(downloads), references)
+        sweep_unused(cache / "cited", made.keys, ".json", time.time())
+    references = _collection(made.views, made.collection)
+    return Cited(tuple(made.views), made.extras, (), tuple(made.downloads), references)
 
 
-def _cited_key(view: EssayView, clusters: Sequence[Any], bib_digest: str, own_item: Mapping[str, Any], common: list[Any]) -> str:
+# Essays formatted in one round: pandoc's results for a round are let go before the
+# next (all 5,000 essays' requests and results at once took ~100 MB).
+ESSAYS_PER_ROUND = 250
+_COLLECTION = -1  # a failure of the collection's request, not of an essay's
+
+
+@dataclass
+class _Made:
+    """What the rounds of _format have made so far (one build's, never shared)."""
+
+    views: list[EssayView] = field(default_factory=list)
+    extras: dict[str, EssayExtras] = field(default_factory=dict)
+    downloads: list[OutputFile] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)
+    everything: dict[str, Mapping[str, Any]] = field(default_factory=dict)  # every cited item, by key
+    todo: list[EssayView] = field(default_factory=list)  # the essays sent to pandoc, in order
+    failures: list[tuple[int, bool, str, str | None]] = field(default_factory=list)  # (essay in todo, its "cite this"?, message, entry key)
+    collection: FormattedCitations | None = None
+
+    def error(self) -> CitationFormatError:
+        """The failures as one batch of requests: each essay sent, then each one's "cite
+        this", then the collection's list (what _format_problems reads)."""
+        count = len(self.todo)
+        numbered = [(2 * count if at == _COLLECTION else at + count * own, message, key) for at, own, message, key in self.failures]
+        return CitationFormatError([(i, m) for i, m, _ in numbered], {i: k for i, _, k in numbered if k is not None})
+
+
+@dataclass(frozen=True)
+class _Rounds:
+    """The inputs of formatting the essays a round at a time."""
+
+    config: SiteConfig
+    clusters: Clusters
+    sent: Mapping[str, _Sent]
+    bibs: Mapping[str, Bibliography]
+    style: Path
+    store: _CitedStore
+    lean: bool
+    common: list[Any]  # the engine, style and locale (part of every key)
+    digests: dict[int, str] = field(default_factory=dict)  # each bibliography's
+
+    def format(self, formatter: Formatter, views: Sequence[EssayView], made: _Made) -> None:
+        config, sent, style = self.config, self.sent, self.style
+        own_items = {v.slug: export.essay_csl_item(**_csl_fields(config, cite_inputs(v))) for v in views}
+        keys = {v.slug: _cited_key(v, sent[v.slug].digest, _bib_digest(self.bibs[v.slug], self.digests), own_items[v.slug], self.common) for v in views}
+        made.keys += keys.values()
+        made.everything.update((key, self.bibs[v.slug].items[key]) for v in views for key in sent[v.slug].keys if key in self.bibs[v.slug].items)
+        # An essay whose finished citations are cached sends pandoc nothing.
+        done = {v.slug: found for v in views if (found := _load_cited(self.store, v, self.clusters, keys[v.slug], self.lean)) is not None}
+        todo = [v for v in views if v.slug not in done]
+        clusters = {v.slug: self.clusters[v.slug] for v in todo}
+        items = {v.slug: _cited_items(sent[v.slug].keys, self.bibs[v.slug]) for v in todo}
+        requests = [CitationRequest(tuple(clusters[v.slug]), items[v.slug], style, config.language) for v in todo]
+        requests += [cite_this_request(own_items[v.slug], style, config.language) for v in todo]
+        offset = len(made.todo)
+        made.todo += todo
+        try:
+            results = formatter.format(requests) if requests else []
+        except CitationFormatError as exc:
+            # Every problem is reported at once: the other rounds are formatted too.
+            count = len(todo)
+            made.failures += [(offset + i % count, i >= count, message, exc.keys.get(i)) for i, message in exc.failures]
+            return
+        if made.failures:
+            return
+        fresh = dict(zip((v.slug for v in todo), zip(results[: len(todo)], results[len(todo) :])))
+        for view in views:
+            if view.slug in done:
+                new_view, extras, files = done[view.slug]
+            else:
+                result, own = fresh.pop(view.slug)
+                new_view, extras, files = _cite_essay(view, clusters[view.slug], result, own, own_items[view.slug], items[view.slug])
+                stored = _save_cited(self.store, keys[view.slug], new_view, result, extras, files)
+                if self.lean and stored:
+                    new_view, extras, files = _leaner(new_view, extras, files, self.store.entry(keys[view.slug]))
+            made.views.append(new_view)
+            made.extras[view.slug] = extras
+            made.downloads += files
+
+
+def _cited_key(view: EssayView, sent: str, bib_digest: str, own_item: Mapping[str, Any], common: list[Any]) -> str:
     """Everything an essay's finished citations are made of: its body, URL and
-    citations, its bibliography, its own CSL item, the style, locale and engine."""
-    cited = [[(i.key, i.mode, i.prefix, i.suffix) for i in c.items] for c in clusters]  # what pandoc is sent
-    inputs = [CITED_VERSION, __version__, view.slug, view.path, repr(view.body_identity), cited, bib_digest, own_item, common]
+    citations (`sent`: _Sent.digest), its bibliography, its own CSL item, the style,
+    locale and engine."""
+    inputs = [CITED_VERSION, __version__, view.slug, view.path, repr(view.body_identity), sent, bib_digest, own_item, common]
     text = json.dumps(inputs, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -223,19 +342,21 @@ class _CitedStore:
         return self.disk.save(key, value)
 
 
-def _load_cited(store: _CitedStore, view: EssayView, clusters: tuple[Any, ...], key: str, lean: bool = False) -> tuple[EssayView, EssayExtras, list[OutputFile]] | None:
+def _load_cited(store: _CitedStore, view: EssayView, clusters: Clusters, key: str, lean: bool = False) -> tuple[EssayView, EssayExtras, list[OutputFile]] | None:
+    """An essay's finished citations from its cache entry, or None. A lean view never
+    reads its body's citations: the entry's key is made of them."""
     found = store.load(key)
     if not isinstance(found, dict):
         return None
     try:
-        new_view = replace(view.with_citations(clusters, _formatted_of(found)), references_html=found["references"], cite_html=found["cite"], cited_keys=tuple(found["keys"]))
-        extras = _extras_of(found)
+        formatted, extras = _formatted_of(found), _extras_of(found)
+        cited = replace(view, held_references=str(found["references"]), cite_html=str(found["cite"]), cited_keys=_keys(found["keys"]))
         files = [OutputFile(view.path + "cite.bib", found["bib"].encode("utf-8")), OutputFile(view.path + "cite.ris", found["ris"].encode("utf-8"))]
+        if lean and view.stored is not None:
+            return _leaner(cited, extras, files, store.entry(key))
+        return cited.with_citations(clusters[view.slug], formatted), extras, files
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
-    if lean:
-        new_view, extras = _leaner(new_view, extras, store.entry(key))
-    return new_view, extras, files
 
 
 def _save_cited(store: _CitedStore, key: str, view: EssayView, result: FormattedCitations, extras: EssayExtras, files: Sequence[OutputFile]) -> bool:
@@ -247,18 +368,34 @@ def _save_cited(store: _CitedStore, key: str, view: EssayView, result: Formatted
     })
 
 
-def _leaner(view: EssayView, extras: EssayExtras, entry: str) -> tuple[EssayView, EssayExtras]:
-    """The view and extras without what its page reads from its cache entry: pandoc's
-    formatted clusters and entries, the Scholar tags, the JSON-LD texts (at 5,000
-    essays, ~80 MB a build would otherwise hold until the pages are made)."""
-    stored = None if view.stored is None else replace(view.stored, formatted=None, cited=entry)
-    lean = view if stored is None else replace(view, stored=stored)
-    return lean, EssayExtras(cited=entry)
+def _leaner(view: EssayView, extras: EssayExtras, files: list[OutputFile], entry: str) -> tuple[EssayView, EssayExtras, list[OutputFile]]:
+    """The view, extras and downloads without what is read from the essay's cache entry
+    when its page and files are made: the body's parsed citations, pandoc's formatted
+    clusters and entries, the reference list, the Scholar tags, the JSON-LD texts, the
+    BibTeX and RIS (at 5,000 essays, ~160 MB a build would otherwise hold until then)."""
+    if view.stored is None:
+        return view, extras, files
+    stored = replace(view.stored, clusters=(), formatted=None, cited=entry)
+    return replace(view, stored=stored, held_references=""), EssayExtras(cited=entry), []  # Cited.files makes its files
+
+
+def _entry_downloads(path: str, entry: str) -> list[OutputFile]:
+    """An essay's BibTeX and RIS, read from its cache entry (named by its key) when written."""
+    key = Path(entry).stem
+    return [
+        OutputFile(path + name, key=f"{name}:{key}", load=lambda field=field: _from_entry(entry, lambda found: str(found[field]).encode("utf-8")))  # type: ignore[misc]
+        for name, field in (("cite.bib", "bib"), ("cite.ris", "ris"))
+    ]
 
 
 def stored_formatted(entry: str) -> FormattedCitations:
     """An essay's formatted citations, from its cache entry (a page being made)."""
     return _from_entry(entry, _formatted_of)
+
+
+def stored_references(entry: str) -> str:
+    """An essay's reference list, from its cache entry."""
+    return _from_entry(entry, lambda found: str(found["references"]))
 
 
 def stored_extras(entry: str) -> EssayExtras:
@@ -281,8 +418,7 @@ def _extras_of(found: Any) -> EssayExtras:
     return EssayExtras(tuple((str(a), str(b)) for a, b in found["meta"]), tuple(found["jsonld"]))
 
 
-def _cited_items(clusters: Sequence[Any], bib: Bibliography) -> tuple[Mapping[str, Any], ...]:
-    keys = dict.fromkeys(item.key for cluster in clusters for item in cluster.items)
+def _cited_items(keys: Sequence[str], bib: Bibliography) -> tuple[Mapping[str, Any], ...]:
     return tuple(dict(bib.items[key]) for key in keys if key in bib.items)
 
 
@@ -290,7 +426,12 @@ def _cited_view(view: EssayView, clusters: Sequence[Any], result: FormattedCitat
     references = render_reference_list(result, backrefs_of(clusters)) if result.entries else ""
     cite_html = strip_number(own.entries[0][1]) if own.entries else ""
     cited = view.with_citations(tuple(clusters), result)
-    return replace(cited, references_html=references, cite_html=cite_html, cited_keys=tuple(k for k, _ in result.entries))
+    return replace(cited, held_references=references, cite_html=cite_html, cited_keys=_keys(k for k, _ in result.entries))
+
+
+def _keys(keys: Iterable[str]) -> tuple[str, ...]:
+    """Keys as one string each, however many essays cite them (5,000 essays hold ~60,000)."""
+    return tuple(sys.intern(str(k)) for k in keys)
 
 
 @dataclass(frozen=True)
@@ -353,8 +494,9 @@ def _collection(views: Sequence[EssayView], collection: FormattedCitations | Non
         return ()
     citing: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for view in views:
+        essay = (view.title, view.path)  # one tuple an essay, however many works it cites
         for key in view.cited_keys:
-            citing[key].append((view.title, view.path))
+            citing[key].append(essay)
     entries = {key: strip_number(entry) for key, entry in collection.entries}
     ordered = sorted(entries, key=lambda k: (plain_text(entries[k]).lower(), k))
     return tuple(CollectionReference(ref_id(key), entries[key], tuple(citing[key])) for key in ordered)

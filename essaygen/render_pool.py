@@ -64,7 +64,7 @@ def _render_one(job: tuple[BodyJob, str]) -> RenderedBody:
         return RenderedBody("", (), 0, (), (), frozenset(), (), (problem,), SearchBody("", "", 0))
     rendered = render_body(text, replace(item.ctx, files=_worker.files))
     stored = _worker.cache is not None and _worker.cache.put(key, rendered)
-    return rendered.slimmed() if stored and item.slim else rendered
+    return rendered.slimmed(stored=True) if stored and item.slim else rendered
 
 
 def render_bodies(

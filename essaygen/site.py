@@ -63,9 +63,17 @@ class StoredBody:
 
     file: str
     links: tuple[tuple[str, str], ...]      # markdown.link_tags
-    clusters: tuple[Any, ...] = ()          # CitationCluster, in order
+    clusters: tuple[Any, ...] = ()          # CitationCluster, in order (let go once `cited`)
     formatted: Any = None                   # their FormattedCitations, once formatted
     cited: str | None = None                # or the cache entry they are read from (references.py)
+
+    def headings(self) -> tuple[tuple[int, str, str], ...]:
+        from essaygen.cache import stored_headings
+
+        found = stored_headings(self.file)
+        if found is None:
+            raise BodyGone(self.file)
+        return found
 
     def html(self) -> str:
         from essaygen.cache import stored_html
@@ -76,14 +84,15 @@ class StoredBody:
             raise BodyGone(self.file)
         html = apply_links(raw, self.links)
         formatted = self.formatted
-        if formatted is None and self.cited is not None and self.clusters:
+        if formatted is None and self.cited is not None:
             from essaygen.references import stored_formatted
 
             formatted = stored_formatted(self.cited)
-        if formatted is not None and self.clusters:
+        if formatted is not None and formatted.clusters:
             from essaygen.citations.render import link_citations
 
-            html = link_citations(html, self.clusters, formatted)
+            # An entry's clusters were checked against the body's when it was made.
+            html = link_citations(html, self.clusters or formatted.clusters, formatted)
         return html
 
 
@@ -105,9 +114,9 @@ class EssayView:
     part: int | None
     total: int | None
     words: int
-    headings: tuple[tuple[int, str, str], ...]
+    held_headings: tuple[tuple[int, str, str], ...]  # (level, id, text); () when it is `stored`
     held_html: str                      # the body's HTML, "" when it is `stored`
-    references_html: str = ""
+    held_references: str = ""           # its reference list's HTML, "" when read from `stored.cited`
     cite_html: str = ""
     cited_keys: tuple[str, ...] = ()
     image: str | None = None            # its output path ("essays/x/cover.jpg"), or an absolute URL
@@ -126,6 +135,20 @@ class EssayView:
     def body_html(self) -> str:
         """The body's HTML (read from the cache on each use when it is stored there)."""
         return self.held_html if self.stored is None else self.stored.html()
+
+    @property
+    def headings(self) -> tuple[tuple[int, str, str], ...]:
+        """(level, id, text) of each heading of the body (read from the cache when it is stored there)."""
+        return self.held_headings if self.stored is None else self.stored.headings()
+
+    @property
+    def references_html(self) -> str:
+        """The reference list's HTML (read from the citations' cache entry when it is there)."""
+        if self.held_references or self.stored is None or self.stored.cited is None:
+            return self.held_references
+        from essaygen.references import stored_references
+
+        return stored_references(self.stored.cited)
 
     @property
     def body_identity(self) -> object:

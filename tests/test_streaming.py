@@ -5,6 +5,7 @@ from nothing gives."""
 
 from __future__ import annotations
 
+import json
 import random
 import shutil
 from datetime import datetime, timezone
@@ -58,9 +59,9 @@ def test_a_stored_body_that_disappears_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_a_streaming_build_leaves_finished_citations_in_their_cache_entries(sample_site: Path, tmp_path: Path) -> None:
-    # An essay's formatted citations, Scholar tags and JSON-LD texts are read from its
-    # `cited` entry when its page is made (at 5,000 essays, ~80 MB not held); its
-    # reference list stays in memory. The pages are the same as a build from nothing.
+    # An essay's parsed and formatted citations, reference list, Scholar tags and
+    # JSON-LD texts are read from its `cited` entry when its page is made (at 5,000
+    # essays, ~150 MB not held). The pages are the same as a build from nothing.
     expected = clean(sample_site, tmp_path)
     for run in ("cold", "warm, one essay changed"):
         if run != "cold":
@@ -68,21 +69,78 @@ def test_a_streaming_build_leaves_finished_citations_in_their_cache_entries(samp
             essay.write_text(essay.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
             expected = clean(sample_site, tmp_path)
         result = build_into(sample_site, tmp_path / "out")
-        cited = [e for e in result.site.essays if e.stored is not None and e.stored.clusters]  # type: ignore[attr-defined]
+        cited = [e for e in result.site.essays if e.stored is not None and e.stored.cited]  # type: ignore[attr-defined]
         assert cited, "the sample site's essays cite works"
-        assert all(e.stored.formatted is None and Path(e.stored.cited).is_file() and e.references_html for e in cited), run
+        assert all(not e.stored.clusters and e.stored.formatted is None and Path(e.stored.cited).is_file() for e in cited), run
+        assert all(not e.held_references and "doc-bibliography" in e.references_html for e in cited), run
         assert tree_bytes(tmp_path / "out") == expected, run
     # serve and check hold them (they have no entries to read, or keep everything anyway).
     held = build_into(sample_site, tmp_path / "held", use_cache=False).site.essays  # type: ignore[attr-defined]
     assert all(e.stored is None for e in held)
 
 
+def test_citations_formatted_a_round_at_a_time_are_the_same(sample_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Pandoc's results are let go a round of essays at a time (memory at 5,000 essays):
+    # one essay a round gives what one round of every essay gives, cold and warm.
+    from essaygen import references
+
+    expected = clean(sample_site, tmp_path)
+    monkeypatch.setattr(references, "ESSAYS_PER_ROUND", 1)
+    for run in ("cold", "warm"):
+        build_into(sample_site, tmp_path / "out")
+        assert tree_bytes(tmp_path / "out") == expected, run
+
+
+def test_pandoc_failures_in_every_round_are_reported_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from essaygen import references
+
+    monkeypatch.setattr(references, "ESSAYS_PER_ROUND", 1)
+    site = tmp_path / "site"
+    (site / "content" / "essays").mkdir(parents=True)
+    (site / "site.yaml").write_text("title: T\nbase_url: https://t.example.org/\ntimezone: UTC\ncitations:\n  bibliography: content/refs.json\n")
+    bad = [{"id": key, "type": "book", "title": key, "author": [{"family": "Smith", "comma-suffix": [1]}], "issued": {"date-parts": [[2020]]}} for key in ("a", "b")]
+    (site / "content" / "refs.json").write_text(json.dumps(bad, indent=1))
+    for key in ("a", "b"):
+        (site / "content" / "essays" / f"{key}.md").write_text(f"---\ntitle: {key}\ndate: 2020-01-01\n---\nSee [@{key}].\n")
+    with pytest.raises(SiteError) as raised:
+        build_into(site, tmp_path / "out")
+    found = {(p.path, p.message.split(":")[0]) for p in raised.value.problems}
+    assert found == {("content/refs.json", "pandoc could not format this entry")}, found
+    lines = (site / "content" / "refs.json").read_text().splitlines()
+    assert sorted(p.line for p in raised.value.problems) == [n for n, line in enumerate(lines, 1) if '"id": ' in line], "each entry at its id"
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_stored_body_keeps_its_citations_and_headings_in_its_cache_file(sample_site: Path, tmp_path: Path) -> None:
+    # A streaming build's bodies come back from the workers without them (~35 MB at
+    # 5,000 essays); they are read from the body's file, and the same as parsed.
+    from essaygen.cache import stored_citations, stored_headings
+    from essaygen.markdown import RenderContext, render_body
+    from essaygen.references import Clusters
+
+    result = build_into(sample_site, tmp_path / "out")
+    essay = next(e for e in result.site.essays if e.slug == "ways-of-working")  # type: ignore[attr-defined]
+    text = (sample_site / ESSAY).read_text(encoding="utf-8").split("---\n", 2)[2]
+    source = (sample_site / ESSAY).read_text(encoding="utf-8")
+    offset = source[: len(source) - len(text)].count("\n")
+    body = render_body(text, RenderContext(ESSAY, offset, essay.path, None, str(sample_site), False, frozenset()))
+    assert body.citations and body.headings
+    assert stored_citations(essay.stored.file) == body.citations
+    assert stored_headings(essay.stored.file) == body.headings == essay.headings
+    slim = body.slimmed(stored=True)
+    assert (slim.citations, slim.headings, slim.cites, slim.html) == ((), (), len(body.citations), "")
+    clusters = Clusters({"x": slim}, {"x": essay.stored.file})
+    assert clusters["x"] == body.citations and clusters.has_any("x")
+    with pytest.raises(BodyGone):
+        Clusters({"x": slim}, {"x": str(tmp_path / "gone.body")})["x"]
+
+
 def test_a_cache_entry_that_disappears_is_a_clear_error(tmp_path: Path) -> None:
     from essaygen.pages import EssayExtras
-    from essaygen.references import stored_formatted
+    from essaygen.references import stored_formatted, stored_references
 
     gone = str(tmp_path / "gone.json")
-    for read in (lambda: stored_formatted(gone), lambda: EssayExtras(cited=gone).loaded()):
+    for read in (lambda: stored_formatted(gone), lambda: stored_references(gone), lambda: EssayExtras(cited=gone).loaded()):
         with pytest.raises(BodyGone, match=r"the cache file .*gone\.json disappeared or was damaged during the build — build again"):
             read()
     (tmp_path / "gone.json").write_text("not a checksum\n{}")

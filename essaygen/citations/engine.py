@@ -189,23 +189,33 @@ class Formatter:
         """Each request's formatted citations, in order; pandoc sees only the uncached ones."""
         self.fresh_styles()
         keys = [self._cache_key(r) for r in requests]
-        missing = {key: r for key, r in zip(keys, requests, strict=True) if self._lookup(key) is None}
+        found: dict[str, FormattedCitations] = {}
+        missing: dict[str, CitationRequest] = {}
+        for key, request in zip(keys, requests, strict=True):
+            if key not in found and key not in missing:
+                hit = self._lookup(key)
+                if hit is None:
+                    missing[key] = request
+                else:
+                    found[key] = hit
         if missing:
-            failed = self._format_missing(missing)
+            failed = self._format_missing(missing, found)
             if failed:
                 raise _format_error(keys, failed)
-        return [self._memory[key] for key in keys]
+        return [found[key] for key in keys]
 
-    def _format_missing(self, missing: dict[str, CitationRequest]) -> dict[str, tuple[str | None, str]]:
-        """Format and cache the missing requests; returns, for each that failed, the
-        key of the bibliography entry at fault (if pandoc names one) and the message."""
+    def _format_missing(self, missing: dict[str, CitationRequest], found: dict[str, FormattedCitations]) -> dict[str, tuple[str | None, str]]:
+        """Format and cache the missing requests, adding them to `found`; returns, for
+        each that failed, the key of the bibliography entry at fault (if pandoc names
+        one) and the message."""
         replies = self._ask(list(missing.values()))
         failed = {}
         for key, reply in zip(missing, replies, strict=True):
             if isinstance(reply, dict) and "error" in reply:
                 failed[key] = failed_item(str(reply["error"]), missing[key])
             else:
-                self._store(key, _result_of(reply))
+                found[key] = _result_of(reply)
+                self._store(key, found[key])
         return failed
 
     def close(self) -> None:
@@ -292,22 +302,20 @@ class Formatter:
         return None if self.cache_dir is None else self.cache_dir / "citations" / key[:2] / f"{key}.json"
 
     def _lookup(self, key: str) -> FormattedCitations | None:
-        if key in self._memory:
-            return self._memory[key]
-        path = self._cache_file(key)
-        if path is None or not path.is_file():
-            return None
-        try:
-            result = _result_of(json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, ValueError, TypeError):
-            return None  # a corrupt or truncated cache file: format again
-        self._memory[key] = result
-        return result
-
-    def _store(self, key: str, result: FormattedCitations) -> None:
-        self._memory[key] = result
         path = self._cache_file(key)
         if path is None:
+            return self._memory.get(key)
+        if not path.is_file():
+            return None
+        try:
+            return _result_of(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError):
+            return None  # a corrupt or truncated cache file: format again
+
+    def _store(self, key: str, result: FormattedCitations) -> None:
+        path = self._cache_file(key)
+        if path is None:  # kept in memory only when there is no cache to keep them in
+            self._memory[key] = result
             return
         path.parent.mkdir(parents=True, exist_ok=True)
         data = {"clusters": list(result.clusters), "entries": [list(e) for e in result.entries]}

@@ -24,7 +24,9 @@ pandoc would read one way must not be read another way here:
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass, field
+from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
@@ -43,7 +45,8 @@ _BRACE = re.compile(r"[{}]")
 _WHITESPACE = re.compile(r"\s")
 
 
-@dataclass(frozen=True)
+# Slotted: a 5,000-essay site holds ~100,000 of them from the Markdown stage to its pages.
+@dataclass(frozen=True, slots=True)
 class CitationItem:
     key: str
     mode: str  # NORMAL | SUPPRESS_AUTHOR | AUTHOR_IN_TEXT
@@ -52,8 +55,17 @@ class CitationItem:
     line: int  # 1-based file position of the "@"
     col: int
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # Unpickled in the main process from every render worker.
+        return (interned_item, (self.key, self.mode, self.prefix, self.suffix, self.line, self.col))
 
-@dataclass(frozen=True)
+
+def interned_item(key: str, mode: str, prefix: str, suffix: str, line: int, col: int) -> CitationItem:
+    """An item read back from a worker or the cache: one string per key and mode, not one per citation."""
+    return CitationItem(sys.intern(key), sys.intern(mode), prefix, suffix, line, col)
+
+
+@dataclass(frozen=True, slots=True)
 class CitationCluster:
     items: tuple[CitationItem, ...]
     line: int  # 1-based file position of the cluster's first character
