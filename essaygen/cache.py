@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 from essaygen.markdown import RenderedBody, SourceLink
 from essaygen.pickles import KeptByState, file_state
+from essaygen.record import package_fingerprint
 from essaygen.problems import Problem
 from essaygen.search import SearchBody
 
@@ -215,7 +216,8 @@ class BodyIndex:
     bodies (a body file is checked in full when it is stored, or when it changed)."""
 
     def __init__(self, cache: BodyCache) -> None:
-        self.kept = KeptByState(Path(cache.folder + ".pickle") if cache.folder and cache.writable else None)
+        # Its values are objects of essaygen's classes: kept only for the same code.
+        self.kept = KeptByState(Path(cache.folder + ".pickle") if cache.folder and cache.writable else None, package_fingerprint())
         self.cache = cache
 
     def get(self, key: str) -> RenderedBody | None:

@@ -61,10 +61,13 @@ class KeptByState:
     was made from and trusted while that file is untouched. A build keeps for the next
     only what it used or made (so entries of deleted files leave)."""
 
-    def __init__(self, file: Path | None) -> None:
+    def __init__(self, file: Path | None, stamp: str = "") -> None:
+        """`stamp`: what made the values (essaygen's code): a file of another is ignored."""
         self.file = file
+        self.stamp = stamp
         found = read_pickle(file) if file is not None else None
-        self.known: dict[str, tuple[State, Any]] = found if isinstance(found, dict) else {}
+        known = found[1] if isinstance(found, tuple) and len(found) == 2 and found[0] == stamp else None
+        self.known: dict[str, tuple[State, Any]] = known if isinstance(known, dict) else {}
         self.fresh: dict[str, tuple[State, Any]] = {}
         self.changed = False
 
@@ -83,4 +86,4 @@ class KeptByState:
 
     def save(self) -> None:
         if self.file is not None and (self.changed or self.fresh.keys() != self.known.keys()):
-            write_pickle(self.file, self.fresh)
+            write_pickle(self.file, (self.stamp, self.fresh))

@@ -233,6 +233,13 @@ def test_kept_values_are_trusted_only_for_their_file_state_and_when_valid(tmp_pa
     assert again.get("a", (1, 2, 3, 4)) == "A"
     again.save()  # only what this build used is kept: not "b", refused above
     assert KeptByState(store).known == {"a": ((1, 2, 3, 4), "A")}
+    # Values are objects of essaygen's classes: another version's are not read (an old
+    # pickle of a class that changed its layout would load as nonsense, silently).
+    stamped = KeptByState(tmp_path / "stamped.pickle", "code 1")
+    stamped.put("a", (1, 2, 3, 4), "A")
+    stamped.save()
+    assert KeptByState(tmp_path / "stamped.pickle", "code 2").known == {}
+    assert KeptByState(tmp_path / "stamped.pickle", "code 1").get("a", (1, 2, 3, 4)) == "A"
 
 
 # ---------------------------------------------------------------- parsed sources
