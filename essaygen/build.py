@@ -250,8 +250,8 @@ def render_site(
     targets = _link_targets(checked, pages, published, essay_bodies, page_bodies, loaded.sources)
     problems: list[Problem] = [*loaded.problems, *(p for body in bodies for p in body.problems)]
     links = _link_resolver(targets, options.memo)
-    files = {p.essay.slug: cache.file(body_key(job.digest, job.ctx)) for p, job in zip(checked, jobs)}
-    essay_html = {p.essay.slug: _linked(p.essay, essay_bodies[p.essay.slug], files[p.essay.slug], targets, links, problems) for p in checked}
+    body_files = {p.essay.slug: cache.file(body_key(job.digest, job.ctx)) for p, job in zip(checked, jobs)}
+    essay_html = {p.essay.slug: _linked(p.essay, essay_bodies[p.essay.slug], body_files[p.essay.slug], targets, links, problems) for p in checked}
     page_views = []
     for page in pages:
         html, found = links(page_bodies[page.source], page.source, page_dir(page.slug))
@@ -260,7 +260,7 @@ def render_site(
     if options.memo is None:
         # Each body's HTML is resolved now: let it go (a large site's peak memory).
         del bodies, page_bodies
-        searchable = {p.essay.slug: _search_source(essay_bodies[p.essay.slug], files[p.essay.slug]) for p in checked}
+        searchable = {p.essay.slug: _search_source(essay_bodies[p.essay.slug], body_files[p.essay.slug]) for p in checked}
         essay_bodies = {slug: body.slimmed() for slug, body in essay_bodies.items()}
     else:
         searchable = {slug: _search_source(body, None) for slug, body in essay_bodies.items()}
@@ -269,7 +269,7 @@ def render_site(
     images = {p.essay.slug: _cover_image(p.essay, loaded.files, problems) for p in checked}
     views = [_essay_view(p, essay_bodies[p.essay.slug], essay_html[p.essay.slug], images[p.essay.slug], config) for p in checked if p.essay.slug in published]
     release_freed()  # what the Markdown stage's results were sent in
-    slim_files = {slug: file for slug, file in files.items() if file is not None and essay_bodies[slug].cites}
+    slim_files = {slug: file for slug, file in body_files.items() if file is not None and essay_bodies[slug].cites}
     cited = apply_citations(root, config, checked, essay_bodies, views, options.writes_cache, options.memo, ahead, slim_files)
     problems += cited.problems
     raise_if(problems)

@@ -14,9 +14,9 @@ import hashlib
 import json
 import os
 import zlib
+from collections.abc import Callable
 from dataclasses import asdict, replace
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any, TypeVar
 
 from essaygen.markdown import RenderedBody, SourceLink

@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -382,10 +383,11 @@ def _leaner(view: EssayView, extras: EssayExtras, files: list[OutputFile], entry
 def _entry_downloads(path: str, entry: str) -> list[OutputFile]:
     """An essay's BibTeX and RIS, read from its cache entry (named by its key) when written."""
     key = Path(entry).stem
-    return [
-        OutputFile(path + name, key=f"{name}:{key}", load=lambda field=field: _from_entry(entry, lambda found: str(found[field]).encode("utf-8")))  # type: ignore[misc]
-        for name, field in (("cite.bib", "bib"), ("cite.ris", "ris"))
-    ]
+    return [OutputFile(path + name, key=f"{name}:{key}", load=partial(_entry_text, entry, part)) for name, part in (("cite.bib", "bib"), ("cite.ris", "ris"))]
+
+
+def _entry_text(entry: str, part: str) -> bytes:
+    return _from_entry(entry, lambda found: str(found[part]).encode("utf-8"))
 
 
 def stored_formatted(entry: str) -> FormattedCitations:
