@@ -17,8 +17,8 @@ TIMEOUT_BASE, TIMEOUT_PER_REQUEST = 60.0, 1.0
 # pandoc's memory grows by ~9 MB per 1,000 essays it formats, whatever the line size
 # and even with Lua's garbage collected after each line (measured; the cause is inside
 # pandoc). A fresh process after this many requests keeps it near its start, for
-# ~0.1 s a restart.
-REQUESTS_PER_PROCESS_LIFE = 1000
+# ~0.1 s a restart (at 5,000 essays: ~130 MB at most a process, ~140 MB after 1,000).
+REQUESTS_PER_PROCESS_LIFE = 500
 # pandoc's own binaries ask GHC for a 64 MB allocation area (-H64m): 170 MB resident
 # from the first citation. 16 MB formats as fast at ~120 MB. A GHCRTS of the user's
 # own wins; a pandoc built without RTS options ignores it (with a warning on stderr).
