@@ -3,7 +3,7 @@
 
 The citation syntax is parsed during the Markdown stage (each citation keeps its
 file position); here every key is checked for every essay that is checked, and
-the *published* essays are formatted by pandoc's citeproc in one batch.
+the *published* essays are formatted by pandoc's citeproc, a round of essays at a time.
 """
 
 from __future__ import annotations

@@ -45,7 +45,7 @@ _BRACE = re.compile(r"[{}]")
 _WHITESPACE = re.compile(r"\s")
 
 
-# Slotted: a 5,000-essay site holds ~100,000 of them from the Markdown stage to its pages.
+# Slotted: a 5,000-essay site has ~100,000 of them (serve and check hold them all).
 @dataclass(frozen=True, slots=True)
 class CitationItem:
     key: str
