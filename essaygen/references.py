@@ -350,11 +350,12 @@ def _load_cited(store: _CitedStore, view: EssayView, clusters: Clusters, key: st
     if not isinstance(found, dict):
         return None
     try:
-        formatted, extras = _formatted_of(found), _extras_of(found)
+        formatted, extras = _formatted_of(found), _extras_of(found)  # checked now, even when read again later
+        bib, ris = found["bib"].encode("utf-8"), found["ris"].encode("utf-8")
         cited = replace(view, held_references=str(found["references"]), cite_html=str(found["cite"]), cited_keys=_keys(found["keys"]))
-        files = [OutputFile(view.path + "cite.bib", found["bib"].encode("utf-8")), OutputFile(view.path + "cite.ris", found["ris"].encode("utf-8"))]
-        if lean and view.stored is not None:
-            return _leaner(cited, extras, files, store.entry(key))
+        if lean and view.stored is not None:  # its downloads are made from the entry (Cited.files)
+            return _leaner(cited, extras, [], store.entry(key))
+        files = [OutputFile(view.path + "cite.bib", bib), OutputFile(view.path + "cite.ris", ris)]
         return cited.with_citations(clusters[view.slug], formatted), extras, files
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
