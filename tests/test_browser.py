@@ -320,6 +320,38 @@ def test_search_finds_an_essay_and_reaches_it(today: str, tab: Tab) -> None:
     tab.assert_clean()
 
 
+PLURALS = {  # query word -> its forms in search.js: itself, and the singular's
+    "volunteers": ["volunteers", "volunteer"], "studies": ["studies", "study", "studie"],
+    "movies": ["movies", "movy", "movie"], "boxes": ["boxes", "box"], "churches": ["churches", "church"],
+    "classes": ["classes", "class"], "ties": ["ties", "tie"], "peers": ["peers", "peer"],
+    "process": ["process"], "status": ["status"], "analysis": ["analysis"], "gas": ["gas"], "peer": ["peer"],
+}
+
+
+def test_a_plural_query_also_finds_the_singular(today: str, today_out: Path, tab: Tab) -> None:
+    """"volunteers" finds an essay that says only "volunteer": the query's plural -s is
+    undone in the browser (the index holds words as written)."""
+    page = tab.page
+    page.goto(today)
+    got = page.evaluate("""async (words) => {
+        const m = await import(new URL('assets/search.js', location.href).href);
+        return Object.fromEntries(words.map(w => [w, m.forms(w)]));
+    }""", list(PLURALS))
+    assert got == PLURALS
+    terms = {t for p in (today_out / "search" / "terms").glob("*.json") for t in json.loads(p.read_text())}
+    # A word written only in the singular: no indexed term starts with its plural.
+    word = next(t for t in sorted(terms) if len(t) >= 6 and t.isalpha() and not t.endswith("s")
+                and not any(other.startswith(t + "s") for other in terms))
+    counts = []
+    for query in (word, word + "s"):
+        page.goto(today + PAGE_TYPES["search"] + "?q=" + query)
+        page.locator("#search-results > li").first.wait_for()
+        counts.append(page.locator("#search-results > li").count())
+        assert page.locator("#search-results mark").first.inner_text().lower().startswith(word), query
+    assert counts[0] == counts[1] >= 1, (word, counts)
+    tab.assert_clean()
+
+
 def test_search_index_holds_only_released_essays(launch: str, launch_out: Path, tab: Tab) -> None:
     released = ["essays/decision-making/", "essays/learning-and-insights/", "essays/what-is-the-q-lab/"]
     index = json.loads((launch_out / "search" / "index.json").read_text())

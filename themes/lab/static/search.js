@@ -71,7 +71,7 @@ async function search(raw, remember) {
     if (query) url.searchParams.set("q", query); else url.searchParams.delete("q");
     history.replaceState(null, "", url);
   }
-  const words = [...new Set(tokens(query))].filter((word) => length(word) >= 2);
+  const words = [...new Set(tokens(query))].filter((word) => length(word) >= 2).map(forms); // each word's forms
   if (words.length === 0) {
     list.replaceChildren();
     status.textContent = "";
@@ -98,15 +98,31 @@ async function search(raw, remember) {
     : `${total} ${total === 1 ? "essay matches" : "essays match"} “${query}”${total > MAX_RESULTS ? ` (the best ${MAX_RESULTS} are shown)` : ""}.`;
 }
 
-// The documents holding every word (as a term or the start of one), best first.
+// A query word's forms: itself and, for an English plural, its singular ("studies" →
+// "study", "movies" → "movie", "boxes" → "box", "volunteers" → "volunteer"). Terms match
+// by their start, so longer forms ("volunteering") are found already. Only the plural -s
+// is undone: taking off "-ing" or "-ed" too mistakes more words than it helps ("string").
+function forms(word) {
+  if (length(word) < 4 || !word.endsWith("s") || /(?:ss|us|is)$/.test(word)) return [word];
+  const stems = word.endsWith("ies") ? [`${word.slice(0, -3)}y`, word.slice(0, -1)]
+    : /(?:ss|sh|ch|x|z)es$/.test(word) ? [word.slice(0, -2)]
+    : [word.slice(0, -1)];
+  return [word, ...stems.filter((stem) => length(stem) >= 3)];
+}
+
+function matches(term, wordForms) {
+  return wordForms.some((form) => term.startsWith(form));
+}
+
+// The documents holding every word (as a term or the start of one, in any of its forms), best first.
 async function rank(words) {
   const n = index.docs.length;
-  const perWord = await Promise.all(words.map(async (word) => {
-    const shard = await shardOf(word);
+  const perWord = await Promise.all(words.map(async (wordForms) => {
+    const held = await Promise.all([...new Set(wordForms.map(shardKey))].map(shardOf));
     const best = new Map(); // doc -> the best score of this word's terms in it
-    for (const [term, pairs] of Object.entries(shard)) {
-      if (!term.startsWith(word) || !Array.isArray(pairs)) continue;
-      const factor = term === word ? 1 : PREFIX_WEIGHT;
+    for (const [term, pairs] of held.flatMap((shard) => Object.entries(shard))) {
+      if (!matches(term, wordForms) || !Array.isArray(pairs)) continue;
+      const factor = wordForms.includes(term) ? 1 : PREFIX_WEIGHT;
       const df = Math.floor(pairs.length / 2);
       const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
       for (let i = 0; i + 1 < pairs.length; i += 2) {
@@ -134,8 +150,11 @@ async function rank(words) {
 
 // The shard holding the terms that start with the word's first two characters
 // (fetched once; index.json lists the shards that exist, and a missing one means no such terms).
-function shardOf(word) {
-  const key = [...word].slice(0, 2).join("");
+function shardKey(word) {
+  return [...word].slice(0, 2).join("");
+}
+
+function shardOf(key) {
   if (!shards.has(key)) {
     const hex = [...new TextEncoder().encode(key)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
     if (index.shardFiles && !index.shardFiles.has(hex)) return Promise.resolve({}); // no such terms: no request
@@ -220,7 +239,7 @@ function pickSection(sections, words) {
   let most = 0;
   for (const section of sections) {
     const present = new Set(tokens(`${section[1]} ${section[2]}`));
-    const count = words.filter((word) => [...present].some((term) => term.startsWith(word))).length;
+    const count = words.filter((wordForms) => [...present].some((term) => matches(term, wordForms))).length;
     if (count > most) {
       best = section;
       most = count;
@@ -232,7 +251,7 @@ function pickSection(sections, words) {
 // About EXCERPT_WORDS words of the text around its first match, the matches in <mark>.
 function excerpt(text, words) {
   const spans = wordSpans(text);
-  const hits = spans.map((span) => words.some((word) => span.term.startsWith(word)));
+  const hits = spans.map((span) => words.some((wordForms) => matches(span.term, wordForms)));
   const first = Math.max(0, hits.indexOf(true));
   let from = Math.max(0, first - EXCERPT_LEAD);
   const to = Math.min(spans.length, from + EXCERPT_WORDS);
@@ -291,4 +310,4 @@ function element(tag, className, text) {
 }
 
 if (form && input && status && list && fallback) start();
-export { fold, tokens }; // for the tests: the index folds words exactly like this (essaygen/search.py)
+export { fold, forms, tokens }; // for the tests: the index folds words exactly like this (essaygen/search.py)
