@@ -31,6 +31,9 @@ from essaygen.site import EssayView, SeriesView, Site
 # Every attribute value: a literal start the regex engine skips to, where a pattern
 # starting with whitespace or a name tried every space of the prose (ten times slower).
 _ATTRIBUTE_VALUE = re.compile(r'="([^"]*)"')
+# A chart's copy drawn for phones, which the theme's CSS shows instead of the wide one:
+# a feed reader applies no such CSS and would show the chart twice.
+_NARROW_CHART = re.compile(r'<svg [^>]*class="chart-svg chart-narrow .*?</svg>\n?', re.S)
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 FEED_VERSION = 1  # bump when what a feed file holds changes
 T = TypeVar("T")
@@ -75,6 +78,10 @@ def absolutize(html: str, page_url: str) -> str:
     return _ATTRIBUTE_VALUE.sub(absolute, html)
 
 
+def without_narrow_charts(html: str) -> str:
+    return _NARROW_CHART.sub("", html) if "chart-narrow" in html else html
+
+
 def _url(value: str, page_url: str) -> str:
     return urljoin(page_url, value.replace("&amp;", "&")).replace("&", "&amp;")
 
@@ -98,7 +105,7 @@ def entry_id(site: Site, essay: EssayView) -> str:
 def make_entry(site: Site, essay: EssayView) -> FeedEntry:
     config = site.config
     url = config.absolute(config.base_path + essay.path)
-    content = absolutize(essay.body_html + essay.references_html, url)
+    content = absolutize(without_narrow_charts(essay.body_html) + essay.references_html, url)
     return FeedEntry(
         id=entry_id(site, essay),
         title=essay.title,

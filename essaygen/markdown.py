@@ -25,6 +25,7 @@ from essaygen import mdrules
 from essaygen.mdsource import line_tracking_plugin
 from essaygen.memo import cached_hash
 from essaygen.problems import Problem
+from essaygen.record import package_fingerprint
 from essaygen.search import SearchBody, search_body
 from essaygen.urls import relative_url
 
@@ -334,5 +335,6 @@ def _missing(link: SourceLink) -> str:
 def body_key(digest: str, ctx: RenderContext) -> str:
     """The cache key of a rendered body: everything render_body depends on but the data
     files. `digest` is the body text's sha256 (content.body_digest)."""
-    parts = (ENGINE_VERSION, digest, ctx.path, str(ctx.line_offset), ctx.page_dir, str(ctx.bundle), str(ctx.unsafe_html))
+    parts = (ENGINE_VERSION, package_fingerprint(), digest, ctx.path, str(ctx.line_offset), ctx.page_dir, str(ctx.bundle),
+             str(ctx.unsafe_html))
     return hashlib.sha256("\x00".join(parts).encode("utf-8", "surrogatepass")).hexdigest()

@@ -24,6 +24,7 @@ from jinja2 import meta, nodes
 from essaygen import __version__
 from essaygen.cache import JsonStore
 from essaygen.output import Kept
+from essaygen.record import package_fingerprint
 from essaygen.site import EssayView, SeriesView, Site
 
 # What an essay page may read of `site` and still be cached by the key below.
@@ -73,6 +74,7 @@ def chrome_digest(site: Site, theme_digest: str) -> str:
     """Everything every page shows around its content: navigation, site settings, theme."""
     chrome = (
         __version__,
+        package_fingerprint(),
         theme_digest,
         repr(site.config),
         site.drafts,

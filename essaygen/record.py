@@ -14,6 +14,7 @@ full of imports.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -97,8 +98,11 @@ def base_fingerprint(root: Path, out: Path, options: str) -> str:
     return digest.hexdigest()
 
 
+@functools.cache
 def package_fingerprint() -> str:
-    """essaygen's own files, by file metadata."""
+    """essaygen's own files, by file metadata: part of every cache key, so that what an
+    older essaygen stored (a rendered body, a page) is never taken for what this one makes.
+    Once per process: a build does not see its own code change."""
     digest = hashlib.sha256()
     _add_tree(digest, PACKAGE, "<essaygen>", set())
     return digest.hexdigest()

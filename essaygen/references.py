@@ -43,6 +43,7 @@ from essaygen.memo import Memo
 from essaygen.memory import release_freed
 from essaygen.pages import EssayExtras, OutputFile
 from essaygen.problems import Problem
+from essaygen.record import package_fingerprint
 from essaygen.schedule import Planned
 from essaygen.site import BodyGone, CollectionReference, EssayView, Site
 from essaygen.sweep import sweep_unused
@@ -299,7 +300,7 @@ def _cited_key(view: EssayView, sent: str, bib_digest: str, own_item: Mapping[st
     """Everything an essay's finished citations are made of: its body, URL and
     citations (`sent`: _Sent.digest), its bibliography, its own CSL item, the style,
     locale and engine."""
-    inputs = [CITED_VERSION, __version__, view.slug, view.path, repr(view.body_identity), sent, bib_digest, own_item, common]
+    inputs = [CITED_VERSION, __version__, package_fingerprint(), view.slug, view.path, repr(view.body_identity), sent, bib_digest, own_item, common]
     text = json.dumps(inputs, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 

@@ -249,7 +249,7 @@ def test_no_javascript_needed_to_read(today: str, browser, request: pytest.Fixtu
     page = open_tab(browser, request, java_script_enabled=False).page
     page.goto(today + PAGE_TYPES["essay-chart"])
     assert page.locator(".essay-body p").first.is_visible()
-    assert page.locator("figure.chart svg").first.is_visible()
+    assert page.locator("figure.chart svg.chart-svg:not(.chart-narrow)").first.is_visible()
     assert page.locator(".references li").first.is_visible()
     page.goto(today + PAGE_TYPES["search"])
     assert page.locator("#search-fallback").is_visible(), "without JS the search page says so and links to the listings"
@@ -426,6 +426,24 @@ def test_no_horizontal_scroll_on_phones(width: int, today: str, browser, request
         if overflow > 0:
             wide[name] = overflow
     assert not wide, f"pages wider than {width}px (px too wide): {wide}"
+
+
+@pytest.mark.parametrize("width", [320, 375, 576, 800, 1280])
+def test_chart_labels_stay_legible_on_every_screen(width: int, today: str, browser, request: pytest.FixtureRequest) -> None:
+    """One drawing of each chart shows (the copy for phones below 36rem, else the wide
+    one), and its smallest labels (12 px in the drawing) show at 10 px or more."""
+    page = open_tab(browser, request, viewport={"width": width, "height": 900}).page
+    page.goto(today + PAGE_TYPES["essay-chart"])
+    shown = page.evaluate("""() => [...document.querySelectorAll('figure.chart')].map(figure =>
+        [...figure.querySelectorAll('svg.chart-svg')]
+            .filter(svg => getComputedStyle(svg).display !== 'none')
+            .map(svg => ({narrow: svg.classList.contains('chart-narrow'),
+                          scale: svg.getBoundingClientRect().width / svg.viewBox.baseVal.width})))""")
+    assert shown and all(len(drawings) == 1 for drawings in shown), shown
+    narrow = width <= 576  # 36rem
+    assert all(d[0]["narrow"] == narrow for d in shown), (width, shown)
+    smallest = min(12 * d[0]["scale"] for d in shown)
+    assert smallest >= 10, f"labels drawn at 12 px show at {smallest:.1f} px on a {width}px screen"
 
 
 def test_dark_scheme_follows_the_reader(today: str, browser, request: pytest.FixtureRequest) -> None:

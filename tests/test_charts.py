@@ -52,11 +52,12 @@ def render_case(case: str) -> ChartResult:
     return render_chart_block((folder / "chart.md").read_text(encoding="utf-8"), 1, context(folder))
 
 
-def svg_of(html: str) -> ET.Element:
-    """The <svg> of a figure, parsed as XML: proves it is well-formed."""
-    match = re.search(r"<svg .*?</svg>", html, re.DOTALL)
-    assert match, html
-    return ET.fromstring(match.group(0))
+def svg_of(html: str, narrow: bool = False) -> ET.Element:
+    """The <svg> of a figure (its wide drawing, or the phones' copy), parsed as XML:
+    proves it is well-formed."""
+    found = [svg for svg in re.findall(r"<svg .*?</svg>", html, re.DOTALL) if ("chart-narrow" in svg) == narrow]
+    assert len(found) == 1, html
+    return ET.fromstring(found[0])
 
 
 # ---- golden figures ---------------------------------------------------------------
@@ -100,6 +101,56 @@ def test_svg_ids_are_unique_and_derived_from_the_prefix(case: str) -> None:
     assert all(i.startswith(f"{case}-chart-1-") for i in ids)
     for ref in re.findall(r"url\(#([^)]+)\)", ET.tostring(svg, encoding="unicode")):
         assert ref in ids
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_a_copy_for_phones_comes_first_drawn_narrow(case: str) -> None:
+    """The figure holds the chart drawn for a phone's column (shown there by charts.css),
+    first, then the wide one: the same title and description, ids of their own, and every
+    mark and label inside its narrower drawing."""
+    html = render_case(case).html
+    assert html.index("chart-narrow") < html.index("<svg", html.index("<svg") + 1), "the narrow copy comes first"
+    narrow, wide = svg_of(html, narrow=True), svg_of(html)
+    assert (narrow.get("width"), wide.get("width")) == ("320", "640")
+    assert narrow.get("viewBox").startswith("0 0 320 ")
+    assert narrow.find(f"{SVG}title").text == wide.find(f"{SVG}title").text
+    assert narrow.find(f"{SVG}desc").text == wide.find(f"{SVG}desc").text
+    ids = [e.get("id") for svg in (narrow, wide) for e in svg.iter() if e.get("id")]
+    assert len(ids) == len(set(ids))
+    assert all(i.startswith(f"{case}-chart-1-narrow-") for e in narrow.iter() if (i := e.get("id")))
+    for ref in re.findall(r"url\(#([^)]+)\)", ET.tostring(narrow, encoding="unicode")):
+        assert ref.startswith(f"{case}-chart-1-narrow-")
+    for element in narrow.iter():
+        for name in ("x", "x1", "x2"):
+            if element.get(name) is not None:
+                assert 0 <= float(element.get(name)) <= 320, (case, element.tag, element.attrib)
+        if element.tag == f"{SVG}rect" and element.get("x") is not None:
+            assert float(element.get("x")) + float(element.get("width")) <= 320, (case, element.attrib)
+
+
+def test_the_copy_for_phones_wraps_long_labels_and_titles_to_more_lines() -> None:
+    narrow, wide = (svg_of(render_case("long-labels").html, narrow=n) for n in (True, False))
+
+    def lines(svg: ET.Element, where: str) -> list[str]:
+        texts = svg.findall(f"{SVG}text") if where == "title" else svg.find(f"{SVG}g[@class='{where}']").iter(f"{SVG}text")
+        return max(([t.text for t in text.findall(f"{SVG}tspan")] for text in texts), key=len)
+
+    assert len(lines(narrow, "chart-categories")) == 3 > len(lines(wide, "chart-categories"))
+    title = lines(narrow, "title")
+    assert len(title) == 4 and " ".join(title) == " ".join(lines(wide, "title")), title   # not cut short
+
+
+def test_the_copy_for_phones_of_several_lines_names_them_in_a_legend() -> None:
+    """Names beside the lines' ends would leave a phone's copy no room for the lines:
+    a legend names the series and each end carries its last value only."""
+    narrow, wide = (svg_of(render_case("line-many-series").html, narrow=n) for n in (True, False))
+    names = {"Online forum", "Peer mentoring", "Site visits", "Workshops"}
+    legend = narrow.find(f"{SVG}g[@class='chart-legend']")
+    assert legend is not None and {"".join(t.itertext()) for t in legend.iter(f"{SVG}text")} == names | {"activity:"}
+    ends = narrow.find(f"{SVG}g[@class='chart-labels']")
+    assert sorted("".join(t.itertext()) for t in ends.iter(f"{SVG}text")) == ["15", "38", "71", "83"]
+    assert wide.find(f"{SVG}g[@class='chart-legend']") is None
+    assert {"".join(t.itertext()).rsplit(" ", 1)[0] for t in wide.find(f"{SVG}g[@class='chart-labels']").iter(f"{SVG}text")} == names
 
 
 def test_desc_names_what_is_compared_and_the_extremes() -> None:

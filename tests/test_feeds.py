@@ -55,6 +55,17 @@ def test_feed_content_is_the_full_essay_with_references(today_output: Path) -> N
     assert survey.published.startswith("2018-05-30T09:00:00+01:00")
 
 
+def test_a_chart_is_in_the_feed_once(today_output: Path) -> None:
+    """The page carries each chart twice (the copy for phones is shown by the theme's
+    CSS); a feed reader applies no such CSS, so the feed carries only the wide one."""
+    page = (today_output / "essays/decision-making/index.html").read_text()
+    charts = page.count('<figure class="chart ')
+    assert charts >= 1 and page.count("chart-svg") == 2 * charts and page.count("chart-narrow") == charts
+    for name in ("feed.xml", "rss.xml", "feed.json"):
+        text = (today_output / name).read_text()
+        assert text.count("chart-svg") == charts and "chart-narrow" not in text, name
+
+
 def test_feed_updated_is_the_newest_entry_never_the_build_time(today_output: Path) -> None:
     feed = feedparser.parse((today_output / "feed.xml").read_bytes())
     assert feed.feed.updated == "2018-08-06T09:00:00+01:00"

@@ -13,6 +13,8 @@ from essaygen.charts.numbers import nice_ticks
 from essaygen.charts.text import Wrapped, text_width, wrap
 
 LABEL_SHARE = 0.38  # at most this much of the width goes to category labels
+NARROW_LABEL_SHARE = 0.42  # ... of a narrow chart's, in up to NARROW_LABEL_LINES lines
+NARROW_LABEL_LINES = 3
 GAP = 10  # between the label column and the plot
 
 
@@ -38,22 +40,23 @@ class Layout:
 
 
 def layout(table: ChartTable, top: float, mark_height: float, low: Decimal, high: Decimal,
-           room: tuple[float, float], unit: str, zero: bool = True) -> Layout:
+           room: tuple[float, float], unit: str, zero: bool = True, width: float = WIDTH) -> Layout:
     """Bands of at least `mark_height` under a row for the x column's name, and a value
     scale leaving `room` (left, right) for labels drawn beyond the marks."""
+    narrow = width < WIDTH
     widest = max((text_width(c, FONT) for c in table.categories), default=0)
-    label_width = min(widest + 2, WIDTH * LABEL_SHARE)
+    label_width = min(widest + 2, width * (NARROW_LABEL_SHARE if narrow else LABEL_SHARE))
     plot_top = top + (LINE + 4 if table.x_label else 0)
     bands, y = [], plot_top
     for category in table.categories:
-        label = wrap(category, label_width, FONT)
+        label = wrap(category, label_width, FONT, max_lines=NARROW_LABEL_LINES if narrow else 2)
         height = max(mark_height + 12, len(label.lines) * LINE + 8)
         bands.append(Band(category, label, y, height))
         y += height
     ticks = nice_ticks(low, high, zero=zero, whole=unit == "count")
     left = max(room[0], text_width(tick_label(ticks.low, unit), SMALL) / 2)
     right = max(room[1], text_width(tick_label(ticks.high, unit), SMALL) / 2)
-    scale = Scale(ticks, label_width + GAP + left, WIDTH - right)
+    scale = Scale(ticks, label_width + GAP + left, width - right)
     return Layout(label_width, tuple(bands), scale, plot_top, y)
 
 

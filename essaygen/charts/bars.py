@@ -20,13 +20,14 @@ THICK = {"bar": 22, "grouped-bar": 14, "stacked-bar": 24}
 SUB_GAP = 2  # between the bars of one group
 
 
-def render_bars(spec: ChartSpec, table: ChartTable, top: float, id_base: str) -> tuple[str, float]:
+def render_bars(spec: ChartSpec, table: ChartTable, top: float, id_base: str, width: float) -> tuple[str, float]:
     """Bars, labels and axis below `top`; returns (svg, bottom)."""
     stacked = spec.type == "stacked-bar"
     thick = THICK[spec.type]
     height = thick if stacked else len(table.series) * (thick + SUB_GAP) - SUB_GAP
     low, high = _extent(table, stacked)
-    plan = layout(table, top, height, low, high, room_for(_end_labels(table, spec.unit, stacked)), spec.unit)
+    plan = layout(table, top, height, low, high, room_for(_end_labels(table, spec.unit, stacked)), spec.unit,
+                  width=width)
     draw = _stack if stacked else _group
     marks = "".join(draw(spec, table, plan, band, i, id_base) for i, band in enumerate(plan.bands))
     svg = (vertical_grid(plan.scale, plan.plot_top, plan.plot_bottom, spec.unit)

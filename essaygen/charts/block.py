@@ -14,6 +14,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
 from essaygen.charts.data import Origin, build_table
+from essaygen.charts.frame import NARROW
 from essaygen.charts.rows import RawTable, extra_cells, parse_csv_rows
 from essaygen.charts.spec import ChartSpec, parse_chart_spec
 from essaygen.charts.svg import render_svg
@@ -66,7 +67,7 @@ def render_chart_block(body: str, index: int, context: ChartContext) -> ChartRes
     if table is None:
         return ChartResult("", problems, loaded.dependencies)
     id_base = f"{_id_safe(context.id_prefix)}-chart-{index}"
-    svg = render_svg(spec, table, id_base)
+    svg = render_svg(spec, table, f"{id_base}-narrow", NARROW) + "\n" + render_svg(spec, table, id_base)
     return ChartResult(render_figure(spec, svg, render_table_html(table, spec.unit), id_base, loaded.link),
                        (), loaded.dependencies)
 
@@ -76,7 +77,8 @@ def _id_safe(prefix: str) -> str:
 
 
 def render_figure(spec: ChartSpec, svg: str, table_html: str, id_base: str, link: str) -> str:
-    """The figure: chart, caption, source, download link, and the data behind a disclosure."""
+    """The figure: chart (`svg`: its drawings), caption, source, download link, and the data
+    behind a disclosure."""
     credits = [f"Source: {escape(spec.source, quote=False)}"] if spec.source else []
     if link:
         credits.append(f'<a href="{escape(link)}" download>Download the data (CSV)</a>')

@@ -19,13 +19,13 @@ from essaygen.charts.text import text_width
 RADIUS = 5.5
 
 
-def render_dots(spec: ChartSpec, table: ChartTable, top: float, id_base: str) -> tuple[str, float]:
+def render_dots(spec: ChartSpec, table: ChartTable, top: float, id_base: str, width: float) -> tuple[str, float]:
     """Dots, labels and axis below `top`; returns (svg, bottom)."""
     values = [v for _, _, v in table.points()]
     low, high = min(values, default=Decimal(0)), max(values, default=Decimal(0))
     above = SMALL + 4 if len(table.series) > 2 else 0  # room for labels between the ends
     plan = layout(table, top, 2 * RADIUS + 4 + 2 * above, low, high, _room(table, spec.unit), spec.unit,
-                  zero=False)
+                  zero=False, width=width)
     rows = "".join(_row(spec, table, plan, band, i) for i, band in enumerate(plan.bands))
     svg = (vertical_grid(plan.scale, plan.plot_top, plan.plot_bottom, spec.unit)
            + category_labels(plan, spec.highlight, table.x_label)

@@ -15,7 +15,11 @@ from essaygen.charts.numbers import Ticks, format_coord as f, format_number
 from essaygen.charts.palette import marker, series_fill
 from essaygen.charts.text import Wrapped, esc, text_width, wrap
 
-WIDTH = 640
+WIDTH = 640  # the chart as most readers see it: a ~40rem column
+# The same chart drawn again for phones, shown instead below ~36rem (charts.css): the
+# wide one shrunk to a 330 px column would put its 12 px labels at ~6 px; this one
+# shows them at 10.8 px or more from the smallest phones' 288 px column up.
+NARROW = 320
 FONT = 13  # category and value labels
 SMALL = 12  # ticks, axis titles, legend
 TITLE = 17
@@ -53,23 +57,23 @@ def bold(on: bool) -> str:
     return ' font-weight="700"' if on else ""
 
 
-def header(title: str, table: ChartTable, legend: str, id_base: str) -> tuple[str, float]:
+def header(title: str, table: ChartTable, legend: str, id_base: str, width: float = WIDTH) -> tuple[str, float]:
     """The visible title and, for several series, a legend; returns (svg, height)."""
     parts, y = [], 0.0
     if title:
-        lines = wrap(title, WIDTH, TITLE, max_lines=3)
+        lines = wrap(title, width, TITLE, max_lines=3 if width >= WIDTH else 5)
         height = len(lines.lines) * (TITLE + 5)
         parts.append(block(0, height / 2, lines, title, size=TITLE, extra=' font-weight="700"',
                            leading=TITLE + 5))
         y += height + 6
     if len(table.series) > 1 and legend:
-        svg, height = _legend(table, legend, y, id_base)
+        svg, height = _legend(table, legend, y, id_base, width)
         parts.append(svg)
         y += height + 6
     return "".join(parts), y + (6 if parts else 0)
 
 
-def _legend(table: ChartTable, kind: str, top: float, id_base: str) -> tuple[str, float]:
+def _legend(table: ChartTable, kind: str, top: float, id_base: str, width: float) -> tuple[str, float]:
     """Swatches with their series names, flowing onto more rows when needed."""
     items, x, y = [], 0.0, top + 9
     if table.series_label:
@@ -77,13 +81,13 @@ def _legend(table: ChartTable, kind: str, top: float, id_base: str) -> tuple[str
         x = text_width(f"{table.series_label}:", SMALL) + 10
     for i, series in enumerate(table.series):
         name = wrap(series.name, 200, SMALL, max_lines=1)
-        width = 18 + text_width(name.lines[0], SMALL)
-        if x > 0 and x + width > WIDTH:
+        item = 18 + text_width(name.lines[0], SMALL)
+        if x > 0 and x + item > width:
             x, y = 0.0, y + 20
         swatch = (f'<rect x="{f(x)}" y="{f(y - 6)}" width="12" height="12" fill="{series_fill(i, id_base)}"/>'
                   if kind == "fill" else marker(i, x + 6, y))
         items.append(swatch + block(x + 18, y, name, series.name, size=SMALL))
-        x += width + 16
+        x += item + 16
     return f'<g class="chart-legend">{"".join(items)}</g>', y - top + 9
 
 

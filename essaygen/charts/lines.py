@@ -2,7 +2,9 @@
 as years with gaps), values up the side, one line per series.
 
 Series differ by colour, dash and marker shape, and are named by direct labels
-at their right ends rather than a legend (the reader's eye stays on the data).
+at their right ends rather than a legend (the reader's eye stays on the data);
+drawn narrow for phones, where names beside the ends would leave the lines no
+room, a legend above names them and the ends carry only their values.
 """
 
 from __future__ import annotations
@@ -32,11 +34,12 @@ class Plot:
     y: Scale
     left: float
     right: float
+    named_ends: bool  # series named beside their lines' ends (else by the legend)
 
 
-def render_lines(spec: ChartSpec, table: ChartTable, top: float, id_base: str) -> tuple[str, float]:
+def render_lines(spec: ChartSpec, table: ChartTable, top: float, id_base: str, width: float) -> tuple[str, float]:
     """Axes, lines, markers and labels below `top`; returns (svg, bottom)."""
-    plot = _plot(spec, table, top + LINE + 18)
+    plot = _plot(spec, table, top + LINE + 18, width)
     bottom = plot.y.start
     x_labels, below = _x_labels(spec, table, plot, bottom)
     parts = [
@@ -52,19 +55,27 @@ def render_lines(spec: ChartSpec, table: ChartTable, top: float, id_base: str) -
     return "".join(parts), below + 28
 
 
-def _plot(spec: ChartSpec, table: ChartTable, top: float) -> Plot:
+def _plot(spec: ChartSpec, table: ChartTable, top: float, width: float) -> Plot:
     values = [v for _, _, v in table.points()]
     ticks = nice_ticks(min(values, default=Decimal(0)), max(values, default=Decimal(0)),
                        whole=spec.unit == "count")
     left = max(text_width(tick_label(v, spec.unit), SMALL) for v in ticks.values) + 8
-    right = WIDTH - _end_room(spec, table)
+    named = named_ends(table, width)
+    right = width - _end_room(spec, table, named)
     y = Scale(ticks, top + PLOT_HEIGHT, top)
-    return Plot(_positions(table.categories, left + PAD, right - PAD), y, left, right)
+    return Plot(_positions(table.categories, left + PAD, right - PAD), y, left, right, named)
 
 
-def _end_room(spec: ChartSpec, table: ChartTable) -> float:
+def named_ends(table: ChartTable, width: float) -> bool:
+    """Whether a line chart names its series beside their ends, not in a legend."""
+    return len(table.series) == 1 or width >= WIDTH
+
+
+def _end_room(spec: ChartSpec, table: ChartTable, named: bool) -> float:
     if len(table.series) == 1:
         return 8 + text_width(format_number(max((v for *_, v in table.points()), default=Decimal(0)), spec.unit), SMALL) / 2
+    if not named:  # a marker and the last value
+        return max((text_width(format_number(v, spec.unit), FONT) for *_, v in table.points()), default=0) + 24
     return max(min(text_width(s.name, FONT), END_NAME) for s in table.series) + 64
 
 
@@ -169,9 +180,12 @@ def _end_labels(spec: ChartSpec, table: ChartTable, plot: Plot) -> str:
     parts = []
     for y, (_, k, name, value) in zip(_spread([e[0] for e in ends], LINE + 2), ends):
         x = plot.right + 6
+        parts.append(marker(k, x + 5, y))
+        if not plot.named_ends:
+            parts.append(text(x + 14, y, format_number(value, spec.unit), extra=' font-weight="700"'))
+            continue
         label = wrap(name, END_NAME, FONT, max_lines=1)
         tip = f"<title>{esc(name)}</title>" if label.cut else ""
-        parts.append(marker(k, x + 5, y))
         parts.append(f'<text x="{f(x + 14)}" y="{f(y + 0.35 * FONT)}">{tip}{esc(label.lines[0])} '
                      f'<tspan font-weight="700">{format_number(value, spec.unit)}</tspan></text>')
     return f'<g class="chart-labels">{"".join(parts)}</g>'

@@ -9,7 +9,7 @@ from essaygen.charts.data import ChartTable
 from essaygen.charts.describe import describe, title_of
 from essaygen.charts.dots import render_dots
 from essaygen.charts.frame import FONT, WIDTH, header
-from essaygen.charts.lines import render_lines
+from essaygen.charts.lines import named_ends, render_lines
 from essaygen.charts.numbers import format_coord as f
 from essaygen.charts.palette import pattern_defs
 from essaygen.charts.spec import ChartSpec
@@ -20,18 +20,21 @@ DRAW = {"bar": render_bars, "grouped-bar": render_bars, "stacked-bar": render_ba
 LEGEND = {"bar": "fill", "grouped-bar": "fill", "stacked-bar": "fill", "line": "", "dot": "marker"}
 
 
-def render_svg(spec: ChartSpec, table: ChartTable, id_base: str = "chart") -> str:
+def render_svg(spec: ChartSpec, table: ChartTable, id_base: str = "chart", width: int = WIDTH) -> str:
     """An accessible SVG: named by its <title>, described by a <desc> made from the data.
 
     Ids are `id_base` plus a suffix, so several charts on a page never collide and
-    the same input always gives the same bytes.
+    the same input always gives the same bytes. `width`: that of its drawing, WIDTH,
+    or NARROW for the phones' copy (class `chart-narrow`: the same chart laid out for
+    a narrow column, which the figure puts first and charts.css shows instead).
     """
-    top_svg, top = header(spec.title, table, LEGEND[spec.type], id_base)
-    body, height = DRAW[spec.type](spec, table, top, id_base)
+    legend = "marker" if spec.type == "line" and not named_ends(table, width) else LEGEND[spec.type]
+    top_svg, top = header(spec.title, table, legend, id_base, width)
+    body, height = DRAW[spec.type](spec, table, top, id_base, width)
     defs = pattern_defs(len(table.series), id_base) if LEGEND[spec.type] == "fill" else ""
     return _one_mark_a_line(
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart-svg chart-{spec.type}" '
-        f'viewBox="0 0 {WIDTH} {f(height)}" width="{WIDTH}" height="{f(height)}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart-svg{" chart-narrow" if width < WIDTH else ""} chart-{spec.type}" '
+        f'viewBox="0 0 {width} {f(height)}" width="{width}" height="{f(height)}" '
         f'role="img" aria-labelledby="{id_base}-title {id_base}-desc" font-size="{FONT}" '
         f'fill="currentColor"{_palette(spec.colors)}>'
         f'<title id="{id_base}-title">{esc(title_of(spec, table))}</title>'
