@@ -53,6 +53,22 @@ def test_published_essays_keep_their_bodies_in_the_cache_not_in_memory(sample_si
     assert [e.body_html for e in held] == [e.body_html for e in essays]
 
 
+def test_what_another_essaygen_stored_is_not_used(sample_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every cache key holds essaygen's code fingerprint: after an upgrade (or an edit of
+    essaygen itself) no body, page or formatted citation made by the old code is taken."""
+    from essaygen import markdown, pagecache, references
+
+    first = build_into(sample_site, tmp_path / "out")
+    again = build_into(sample_site, tmp_path / "out")
+    assert first.rendered > 0 and again.rendered == 0  # type: ignore[attr-defined]
+    chrome = pagecache.chrome_digest(again.site, "theme")  # type: ignore[attr-defined]
+    for module in (markdown, pagecache, references):
+        monkeypatch.setattr(module, "package_fingerprint", lambda: "another essaygen")
+    upgraded = build_into(sample_site, tmp_path / "out")
+    assert upgraded.rendered == first.rendered  # type: ignore[attr-defined]
+    assert pagecache.chrome_digest(upgraded.site, "theme") != chrome  # type: ignore[attr-defined]
+
+
 def test_a_stored_body_that_disappears_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(BodyGone, match=r"the cache file .*gone\.body disappeared or was damaged during the build — build again"):
         StoredBody(str(tmp_path / "gone.body"), ()).html()
