@@ -36,7 +36,7 @@ from essaygen.citations.engine import (
     reference_list_request,
 )
 from essaygen.citations.render import backrefs_of, ref_id, render_reference_list, strip_number
-from essaygen.citations.styles import resolve_style
+from essaygen.citations.styles import is_note_style, resolve_style
 from essaygen.config import Author, SiteConfig
 from essaygen.markdown import RenderedBody
 from essaygen.memo import Memo
@@ -156,6 +156,10 @@ def _checked_and_formatted(
     style = resolve_style(config.citation_style, root)
     if style is None:
         problems.append(config.doc.problem(("citations", "style"), f"citation style '{config.citation_style}' not found — use vancouver, harvard, apa, or the path of a .csl file"))
+    elif is_note_style(style):
+        problems.append(config.doc.problem(("citations", "style"), (
+            f"citation style '{config.citation_style}' puts citations in footnotes, which essaygen cannot do yet — "
+            "use an author-date or numeric style: vancouver, harvard, apa, or such a .csl file")))
     if problems:
         return Cited(tuple(views), problems=tuple(problems))
     assert style is not None

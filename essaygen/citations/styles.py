@@ -41,6 +41,16 @@ def resolve_style(name_or_path: str, root: Path) -> Path | None:
     return path if path is not None and path.is_file() else None
 
 
+def is_note_style(path: Path) -> bool:
+    """Whether a CSL style puts citations in footnotes (`<style class="note">`, as the
+    Chicago notes styles do). Pages cannot show those yet: pandoc would turn each citation
+    into a note of a document essaygen never sees, leaving a dangling marker."""
+    try:
+        return ET.parse(path).getroot().get("class") == "note"
+    except (ET.ParseError, OSError):
+        return False  # pandoc reports a broken or unreadable style itself
+
+
 def patch_style(csl: bytes) -> bytes | None:
     """A copy of a CSL style that pandoc 3.9 formats correctly, or None if it needs no fix.
 
