@@ -25,6 +25,7 @@ import jinja2
 
 from essaygen import __version__, record
 from essaygen.cache import BodyCache, FileDigests, cache_folder, stored_search
+from essaygen.citations.styles import uses_notes
 from essaygen.clock import BadDate, parse_as_of
 from essaygen.config import SiteConfig
 from essaygen.content import Essay, Page, body_digest
@@ -327,11 +328,14 @@ def _link_resolver(targets: dict[str, LinkTarget], memo: Memo | None) -> Callabl
 
 
 def _essay_context(root: Path, config: SiteConfig, essay: Essay) -> RenderContext:
-    return RenderContext(essay.source, essay.line_offset, essay_dir(essay.slug), essay.bundle, str(root), config.unsafe_html, frozenset())
+    return RenderContext(essay.source, essay.line_offset, essay_dir(essay.slug), essay.bundle, str(root), config.unsafe_html,
+                         frozenset(), uses_notes(config.citation_style, root))
 
 
 def _page_context(root: Path, loaded: Loaded, page: Page) -> RenderContext:
-    return RenderContext(page.source, page.line_offset, page_dir(page.slug), None, str(root), loaded.config.unsafe_html, frozenset())
+    config = loaded.config
+    return RenderContext(page.source, page.line_offset, page_dir(page.slug), None, str(root), config.unsafe_html, frozenset(),
+                         uses_notes(config.citation_style, root))
 
 
 def _link_targets(checked: Sequence[Planned], pages: Sequence[Page], published: set[str], essay_bodies: dict[str, RenderedBody], page_bodies: dict[str, RenderedBody], sources: frozenset[str]) -> dict[str, LinkTarget]:

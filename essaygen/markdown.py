@@ -29,10 +29,7 @@ from essaygen.record import package_fingerprint
 from essaygen.search import SearchBody, search_body
 from essaygen.urls import relative_url
 
-try:  # the citation syntax lives in its own package
-    from essaygen.citations.syntax import citation_plugin
-except ImportError:  # pragma: no cover - during bootstrap only
-    citation_plugin = None  # type: ignore[assignment]
+from essaygen.citations.syntax import citation_plugin, note_citations_plugin, numbered_notes
 
 ENGINE_VERSION = "md-6"
 _PLACEHOLDER = re.compile(r"\x00([LE])(\d+)\x00")
@@ -47,6 +44,7 @@ class RenderContext:
     root: str                  # the site folder (charts read their CSV files)
     unsafe_html: bool
     files: frozenset[str]      # every file under content/, relative to the root
+    notes: bool = False        # the citation style is a note style: citations become footnotes
 
 
 @dataclass(frozen=True)
@@ -86,14 +84,15 @@ class RenderedBody:
 
 
 @lru_cache(maxsize=4)
-def make_parser(unsafe_html: bool) -> MarkdownIt:
+def make_parser(unsafe_html: bool, notes: bool = False) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": unsafe_html, "typographer": True, "quotes": "“”‘’", "xhtmlOut": False})
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
     md.validateLink = mdrules.safe_link  # type: ignore[method-assign]
     md.use(mdrules.normalize_plugin).use(mdrules.delimiters_plugin).use(mdrules.block_starts_plugin)
     md.use(line_tracking_plugin).use(footnote_plugin).use(mdrules.positions_plugin)
-    if citation_plugin is not None:
-        md.use(citation_plugin)
+    md.use(citation_plugin)
+    if notes:
+        md.use(note_citations_plugin)
     md.use(mdrules.heading_ids_plugin).use(mdrules.figures_plugin)
     md.core.ruler.push("local_links", _local_links)
     md.add_render_rule("link_open", _render_link_open)
@@ -110,7 +109,7 @@ def _render_footnotes_open(self: RendererHTML, tokens: list[Token], idx: int, op
 
 
 def render_body(body: str, ctx: RenderContext) -> RenderedBody:
-    md = make_parser(ctx.unsafe_html)
+    md = make_parser(ctx.unsafe_html, ctx.notes)
     env: dict[str, Any] = {
         "path": ctx.path,
         "line_offset": ctx.line_offset,
@@ -120,6 +119,7 @@ def render_body(body: str, ctx: RenderContext) -> RenderedBody:
         "links": [],
         "deps": [],
         "charts": 0,
+        "note_citations": ctx.notes,
     }
     tokens = md.parse(body, env)
     html = md.renderer.render(tokens, md.options, env)
@@ -127,7 +127,7 @@ def render_body(body: str, ctx: RenderContext) -> RenderedBody:
         html=html,
         headings=tuple(env.get("headings", ())),
         words=_count_words(tokens),
-        citations=tuple(env.get("citations", ())),
+        citations=tuple(numbered_notes(env, env.get("citations", []))),
         links=tuple(env["links"]),
         anchors=mdrules.element_ids(html),
         deps=tuple(sorted(set(env["deps"]))),
@@ -336,5 +336,5 @@ def body_key(digest: str, ctx: RenderContext) -> str:
     """The cache key of a rendered body: everything render_body depends on but the data
     files. `digest` is the body text's sha256 (content.body_digest)."""
     parts = (ENGINE_VERSION, package_fingerprint(), digest, ctx.path, str(ctx.line_offset), ctx.page_dir, str(ctx.bundle),
-             str(ctx.unsafe_html))
+             str(ctx.unsafe_html), str(ctx.notes))
     return hashlib.sha256("\x00".join(parts).encode("utf-8", "surrogatepass")).hexdigest()

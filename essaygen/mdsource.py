@@ -11,6 +11,8 @@ env keys set by essaygen's markdown stage:
     env["line_offset"]  number of file lines before the body (front matter)
     env["_body_lines"]  the normalised body split into lines
     env["_block_line"]  0-based body line of the inline block being parsed
+    env["_note_label"]  the label of the `[^label]:` footnote being parsed, else None
+    env["_note_fresh"]  whether the inline text parsed is the start of a footnote's
 """
 
 from __future__ import annotations
@@ -36,21 +38,30 @@ _RULES_MATCHING_AT = {
 
 
 def _inline_with_lines(state: StateCore) -> None:
-    md = state.md
-    markup = _markup(md)
+    markup = _markup(state.md)
     for token in state.tokens:
-        if token.type == "inline":
-            if token.children is None:
-                token.children = []
-            content = token.content
-            if markup is not None and not markup.search(content):
-                # Three in four inline blocks of an essay (table cells, headings, plain
-                # paragraphs): their one text token, made without the inline parser.
-                if content:
-                    token.children.append(Token("text", "", 0, content=content))
-                continue
-            state.env["_block_line"] = token.map[0] if token.map else None
-            md.inline.parse(content, md, state.env, token.children)
+        if token.type == "footnote_reference_open":
+            state.env["_note_label"], state.env["_note_fresh"] = token.meta["label"], True
+        elif token.type == "footnote_reference_close":
+            state.env["_note_label"] = None
+        elif token.type == "inline":
+            _parse_inline(state, token, markup)
+            state.env["_note_fresh"] = False
+
+
+def _parse_inline(state: StateCore, token: Token, markup: re.Pattern[str] | None) -> None:
+    md = state.md
+    if token.children is None:
+        token.children = []
+    content = token.content
+    if markup is not None and not markup.search(content):
+        # Three in four inline blocks of an essay (table cells, headings, plain
+        # paragraphs): their one text token, made without the inline parser.
+        if content:
+            token.children.append(Token("text", "", 0, content=content))
+        return
+    state.env["_block_line"] = token.map[0] if token.map else None
+    md.inline.parse(content, md, state.env, token.children)
 
 
 @lru_cache(maxsize=8)

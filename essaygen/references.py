@@ -36,7 +36,7 @@ from essaygen.citations.engine import (
     reference_list_request,
 )
 from essaygen.citations.render import backrefs_of, ref_id, render_reference_list, strip_number
-from essaygen.citations.styles import is_note_style, resolve_style
+from essaygen.citations.styles import resolve_style
 from essaygen.config import Author, SiteConfig
 from essaygen.markdown import RenderedBody
 from essaygen.memo import Memo
@@ -135,7 +135,8 @@ class _Sent:
 
 
 def _sent(clusters: Sequence[Any]) -> _Sent:
-    cited = [[(i.key, i.mode, i.prefix, i.suffix) for i in c.items] for c in clusters]
+    cited = [[c.note, c.in_note, c.opens_note, c.after, [(i.key, i.mode, i.prefix, i.suffix) for i in c.items]] if c.note else
+             [(i.key, i.mode, i.prefix, i.suffix) for i in c.items] for c in clusters]
     digest = hashlib.sha256(json.dumps(cited, ensure_ascii=False).encode("utf-8", "surrogatepass")).hexdigest()
     return _Sent(digest, tuple(dict.fromkeys(sys.intern(i.key) for c in clusters for i in c.items)))
 
@@ -156,10 +157,6 @@ def _checked_and_formatted(
     style = resolve_style(config.citation_style, root)
     if style is None:
         problems.append(config.doc.problem(("citations", "style"), f"citation style '{config.citation_style}' not found — use vancouver, harvard, apa, or the path of a .csl file"))
-    elif is_note_style(style):
-        problems.append(config.doc.problem(("citations", "style"), (
-            f"citation style '{config.citation_style}' puts citations in footnotes, which essaygen cannot do yet — "
-            "use an author-date or numeric style: vancouver, harvard, apa, or such a .csl file")))
     if problems:
         return Cited(tuple(views), problems=tuple(problems))
     assert style is not None
@@ -368,7 +365,7 @@ def _load_cited(store: _CitedStore, view: EssayView, clusters: Clusters, key: st
 
 def _save_cited(store: _CitedStore, key: str, view: EssayView, result: FormattedCitations, extras: EssayExtras, files: Sequence[OutputFile]) -> bool:
     return store.save(key, {
-        "clusters": list(result.clusters), "entries": [list(e) for e in result.entries],
+        "clusters": list(result.clusters), "entries": [list(e) for e in result.entries], "notes": list(result.notes),
         "references": view.references_html, "cite": view.cite_html, "keys": list(view.cited_keys),
         "meta": [list(m) for m in extras.scholar_meta], "jsonld": list(extras.jsonld_citations),
         "bib": (files[0].data or b"").decode("utf-8"), "ris": (files[1].data or b"").decode("utf-8"),
@@ -419,7 +416,7 @@ def _from_entry(entry: str, read: Callable[[Any], _T]) -> _T:
 
 
 def _formatted_of(found: Any) -> FormattedCitations:
-    return FormattedCitations(tuple(found["clusters"]), tuple((str(k), str(e)) for k, e in found["entries"]))
+    return FormattedCitations(tuple(found["clusters"]), tuple((str(k), str(e)) for k, e in found["entries"]), tuple(found.get("notes", ())))
 
 
 def _extras_of(found: Any) -> EssayExtras:

@@ -48,7 +48,7 @@ _HEADING = re.compile(r'<h([2-6])\b[^>]*?\sid="([^"]*)"[^>]*>(.*?)</h\1>', re.S)
 # Two passes, each with a literal first character the regex engine can skip to (one
 # alternation is several times slower); the same removals, as a placeholder never
 # stands inside a tag.
-_PLACEHOLDER = re.compile(r"\x00[LEC]\d+\x00")
+_PLACEHOLDER = re.compile(r"\x00[LECN]\d+\x00")
 _NOT_PROSE = re.compile(
     r'<(?:svg\b.*?</svg>|sup class="footnote-ref">.*?</sup>|a href="#fnref[^"]*" class="footnote-backref">.*?</a>)',
     re.S,

@@ -19,9 +19,9 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from essaygen.citations.pandocast import essay_blocks
+from essaygen.citations.pandocast import essay_blocks, note_order
 from essaygen.citations.pandocbin import MIN_PANDOC, PandocNotFound, find_pandoc, pandoc_version
 from essaygen.citations.process import WORKER, PandocProcess
 from essaygen.citations.styles import PATCH_VERSION, patch_style
@@ -36,7 +36,7 @@ __all__ = [
 # The code that shapes formatted output besides pandoc: part of the cache key.
 _FORMATTING_CODE = tuple(Path(__file__).with_name(n) for n in ("pandocast.py", "locators.py", "styles.py"))
 # Bump when the shape of cached results or the request changes.
-CACHE_FORMAT = f"3.{PATCH_VERSION}"
+CACHE_FORMAT = f"4.{PATCH_VERSION}"
 # Requests per extra pandoc process: below this, starting one costs more than it saves.
 REQUESTS_PER_PROCESS = 64
 # Requests per line sent to a pandoc process, each line made just before it is sent.
@@ -65,6 +65,9 @@ class CitationRequest:
 class FormattedCitations:
     clusters: tuple[str, ...]  # HTML of each cluster, in order: "(1–4)", "Taylor et al. (2024)"
     entries: tuple[tuple[str, str], ...]  # (key, entry HTML) in bibliography order
+    # With a note style: the note each cluster makes (where it is its own note, `clusters`
+    # holds only what stays in the text: an author-in-text cluster's author), else "".
+    notes: tuple[str, ...] = ()
 
 
 class CitationFormatError(RuntimeError):
@@ -112,8 +115,8 @@ def reference_list_request(items: Sequence[Mapping], style: Path, locale: str) -
 def request_json(request: CitationRequest) -> dict:
     """What the worker receives for one request (positions are not sent: they
     do not change the output, and leaving them out keeps cache hits after edits)."""
-    blocks, fragments = essay_blocks(request.clusters, request.locale)
-    return {
+    blocks, fragments = essay_blocks([request.clusters[i] for i in note_order(request.clusters)], request.locale)
+    found = {
         "blocks": json.dumps(blocks, ensure_ascii=False),
         "count": len(request.clusters),
         "fragments": [asdict(f) for f in fragments],
@@ -121,19 +124,35 @@ def request_json(request: CitationRequest) -> dict:
         "style": str(Path(request.style).resolve()),
         "locale": request.locale,
     }
+    if any(c.note for c in request.clusters):
+        found["notes"] = True
+    return found
 
 
-def _result_of(reply: object) -> FormattedCitations:
+def _result_of(reply: object, order: Sequence[int] | None = None) -> FormattedCitations:
+    """A reply of the worker (its clusters and notes in `order`, put back in the order
+    they are written), or a stored result."""
     if not isinstance(reply, dict):
         raise ValueError("not an object")
     clusters = reply.get("clusters") or []
     entries = reply.get("entries") or []
-    if not isinstance(clusters, list) or not isinstance(entries, list):
-        raise ValueError("clusters and entries must be lists")
+    notes = reply.get("notes") or []
+    if not isinstance(clusters, list) or not isinstance(entries, list) or not isinstance(notes, list):
+        raise ValueError("clusters, entries and notes must be lists")
     return FormattedCitations(
-        clusters=tuple(str(c) for c in clusters),
+        clusters=_as_written([str(c) for c in clusters], order),
         entries=tuple((str(k), str(h)) for k, h in entries),
+        notes=_as_written([str(n) for n in notes], order) if notes else (),
     )
+
+
+def _as_written(pieces: list[str], order: Sequence[int] | None) -> tuple[str, ...]:
+    if order is None or len(pieces) != len(order):
+        return tuple(pieces)  # the length is checked where the clusters are used
+    written = [""] * len(order)
+    for piece, index in zip(pieces, order):
+        written[index] = piece
+    return tuple(written)
 
 
 def _format_error(keys: Sequence[str], failed: Mapping[str, tuple[str | None, str]]) -> CitationFormatError:
@@ -214,7 +233,7 @@ class Formatter:
             if isinstance(reply, dict) and "error" in reply:
                 failed[key] = failed_item(str(reply["error"]), missing[key])
             else:
-                found[key] = _result_of(reply)
+                found[key] = _result_of(reply, note_order(missing[key].clusters))
                 self._store(key, found[key])
         return failed
 
@@ -265,7 +284,8 @@ class Formatter:
         ident = [
             CACHE_FORMAT,
             self._engine_identity(),
-            [[(i.key, i.mode, i.prefix, i.suffix) for i in c.items] for c in request.clusters],
+            [[c.note, c.in_note, c.opens_note, c.after, [(i.key, i.mode, i.prefix, i.suffix) for i in c.items]] if c.note else
+             [(i.key, i.mode, i.prefix, i.suffix) for i in c.items] for c in request.clusters],
             [dict(i) for i in request.items],
             style,
             self._style_hash(Path(style)),
@@ -318,7 +338,9 @@ class Formatter:
             self._memory[key] = result
             return
         path.parent.mkdir(parents=True, exist_ok=True)
-        data = {"clusters": list(result.clusters), "entries": [list(e) for e in result.entries]}
+        data: dict[str, Any] = {"clusters": list(result.clusters), "entries": [list(e) for e in result.entries]}
+        if result.notes:
+            data["notes"] = list(result.notes)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
         os.replace(tmp, path)  # atomic: a reader never sees half a file

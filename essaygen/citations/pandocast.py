@@ -23,6 +23,7 @@ _MODES = {AUTHOR_IN_TEXT: "AuthorInText", SUPPRESS_AUTHOR: "SuppressAuthor"}
 # Anything pandoc's reader would turn into more than Str and Space.
 _MARKUP = re.compile(r"""[*_`\[\]\\<>&~^$'"@{}|]|--|\.\.\.""")
 _WORDS = re.compile(r"(\s+)")
+IN_NOTE_TEXT = "\ue000"  # a private-use character: no text of an essay reaches pandoc as one
 
 
 @dataclass(frozen=True)
@@ -47,9 +48,21 @@ def _inlines(text: str, where: tuple[int, int, str], fragments: list[Fragment]) 
     return plain_inlines(text)
 
 
+def note_order(clusters: Sequence[CitationCluster]) -> list[int]:
+    """The order pandoc sees the clusters in: as written, or with a note style that of
+    their notes (a citation in a footnote defined at the end is read where the footnote
+    is referred to, so that "Ibid." and short forms follow the notes as a reader does)."""
+    order = list(range(len(clusters)))
+    if any(c.note for c in clusters):
+        order.sort(key=lambda i: (clusters[i].note, i))
+    return order
+
+
 def essay_blocks(clusters: Sequence[CitationCluster], locale: str) -> tuple[list[dict], list[Fragment]]:
     """One Para holding one Cite per cluster, each followed by a HorizontalRule (the
-    worker splits pandoc's HTML at the rules: no text can produce an <hr />)."""
+    worker splits pandoc's HTML at the rules: no text can produce an <hr />). With a
+    note style, the clusters come in `note_order`, and one written in a footnote is
+    wrapped in a Note (so citeproc formats it as a citation in a note, making none)."""
     blocks: list[dict] = []
     fragments: list[Fragment] = []
     for n, cluster in enumerate(clusters, start=1):
@@ -62,10 +75,18 @@ def essay_blocks(clusters: Sequence[CitationCluster], locale: str) -> tuple[list
                     "citationPrefix": _inlines(item.prefix, (n, j, "prefix"), fragments),
                     "citationSuffix": _inlines(suffix, (n, j, "suffix"), fragments),
                     "citationMode": {"t": _MODES.get(item.mode, "NormalCitation")},
-                    "citationNoteNum": n,
+                    "citationNoteNum": cluster.note or n,
                     "citationHash": 0,
                 }
             )
-        blocks.append({"t": "Para", "c": [{"t": "Cite", "c": [citations, [{"t": "Str", "c": "?"}]]}]})
+        cite = {"t": "Cite", "c": [citations, [{"t": "Str", "c": "?"}]]}
+        if cluster.in_note:
+            # After text in a note, pandoc puts a normal citation in parentheses: text
+            # stands before it here too (IN_NOTE_TEXT, taken off by the worker).
+            before = [] if cluster.opens_note else [{"t": "Str", "c": IN_NOTE_TEXT}, {"t": "Space"}]
+            after = ([] if not cluster.after else [{"t": "Space"}, {"t": "Str", "c": IN_NOTE_TEXT}] if cluster.after == "text"
+                     else [{"t": "Str", "c": cluster.after}])  # as the note goes on: pandoc's "." depends on it
+            cite = {"t": "Note", "c": [{"t": "Para", "c": [*before, cite, *after]}]}
+        blocks.append({"t": "Para", "c": [cite]})
         blocks.append({"t": "HorizontalRule"})
     return blocks, fragments

@@ -51,7 +51,7 @@ CITATION_CSS = """\
 @media print { .citation-tip { display: none; } }
 """
 
-_ANCHOR_OR_PLACEHOLDER = re.compile(r"<a[\s>]|</a>|\x00C(\d+)\x00")
+_ANCHOR_OR_PLACEHOLDER = re.compile(r"<a[\s>]|</a>|\x00([CN])(\d+)\x00")
 _REF_LINK = re.compile(r'<a href="#ref-([^"]*)"[^>]*>(.*?)</a>', re.DOTALL)
 _TAG_A = re.compile(r"</?a\b[^>]*>")
 _LEFT_MARGIN = re.compile(r'<span class="csl-left-margin">(.*?)</span>', re.DOTALL)
@@ -89,7 +89,8 @@ def backrefs_of(clusters: Sequence[CitationCluster]) -> dict[str, list[int]]:
 def link_citations(
     body_html: str, clusters: Sequence[CitationCluster], formatted: FormattedCitations, id_prefix: str = ""
 ) -> str:
-    """Replace each "\\x00C{n}\\x00" placeholder with its formatted, linked cluster."""
+    """Replace each "\\x00C{n}\\x00" placeholder with its formatted, linked cluster (and,
+    with a note style, each "\\x00N{n}\\x00" with the note an author-in-text cluster makes)."""
     if len(clusters) != len(formatted.clusters):
         raise ValueError(f"{len(clusters)} citations but {len(formatted.clusters)} formatted clusters")
     entries = dict(formatted.entries)
@@ -98,21 +99,24 @@ def link_citations(
         if match.group(1) is None:
             depth = max(0, depth + (1 if match.group(0).startswith("<a") else -1))
             continue
-        n = int(match.group(1))
+        n = int(match.group(2))
         parts.append(body_html[last : match.start()])
-        parts.append(_cluster_html(n, formatted, entries, id_prefix, inside_link=depth > 0))
+        parts.append(_cluster_html(n, formatted, entries, id_prefix, inside_link=depth > 0, note=match.group(1) == "N"))
         last = match.end()
     parts.append(body_html[last:])
     return "".join(parts)
 
 
 def _cluster_html(
-    n: int, formatted: FormattedCitations, entries: Mapping[str, str], id_prefix: str, inside_link: bool
+    n: int, formatted: FormattedCitations, entries: Mapping[str, str], id_prefix: str, inside_link: bool,
+    note: bool = False,
 ) -> str:
-    if n >= len(formatted.clusters):
+    if n >= len(formatted.clusters) or (note and n >= len(formatted.notes)):
         raise ValueError(f"citation placeholder {n} has no formatted cluster")
-    cite_id = f"{id_prefix}cite-{n + 1}"
-    cluster = formatted.clusters[n]
+    # A cluster that is a note of its own is placed in it; an author-in-text one
+    # leaves its author in the text and its note ("-note") in the note after it.
+    cite_id = f"{id_prefix}cite-{n + 1}{'-note' if note else ''}"
+    cluster = formatted.notes[n] if note else formatted.clusters[n] or (formatted.notes[n] if formatted.notes else "")
     if inside_link:
         # [@smith](url): the editor's link wins; a link inside a link is invalid HTML.
         inner = _TAG_A.sub("", cluster)
@@ -124,14 +128,14 @@ def _cluster_html(
 
 def _item_html(match: re.Match, cite_id: str, j: int, entries: Mapping[str, str], id_prefix: str) -> str:
     key = html.unescape(match.group(1))
+    entry = entries.get(key)
+    if entry is None:  # a style without a bibliography: no entry to link to or show
+        return match.group(2)
     tip_id = f"{cite_id}-{j}"
     link = (
         f'<a href="#{id_prefix}{ref_id(key)}" role="doc-biblioref" '
         f'aria-describedby="{tip_id}">{match.group(2)}</a>'
     )
-    entry = entries.get(key)
-    if entry is None:
-        return link
     tip = f'<span class="citation-tip" id="{tip_id}" hidden>{_TAG_A.sub("", entry)}</span>'
     return f'<span class="citation-ref">{link}{tip}</span>'
 

@@ -8,6 +8,7 @@ Style Repository's styles works). Style files are never copied into the repo.
 from __future__ import annotations
 
 import importlib.util
+from functools import lru_cache
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -31,20 +32,33 @@ def styles_dir() -> Path | None:
 
 def resolve_style(name_or_path: str, root: Path) -> Path | None:
     """The CSL file for a style name or a path relative to `root`; None if missing."""
-    if name_or_path in STYLE_NAMES:
-        folder = styles_dir()
-        path = folder / STYLE_NAMES[name_or_path] if folder is not None else None
-    else:
-        path = (root / name_or_path).resolve()
-        if path.suffix.lower() != ".csl":
-            return None
+    path = _style_path(name_or_path, str(root))
     return path if path is not None and path.is_file() else None
 
 
-def is_note_style(path: Path) -> bool:
-    """Whether a CSL style puts citations in footnotes (`<style class="note">`, as the
-    Chicago notes styles do). Pages cannot show those yet: pandoc would turn each citation
-    into a note of a document essaygen never sees, leaving a dangling marker."""
+@lru_cache(maxsize=16)
+def _style_path(name_or_path: str, root: str) -> Path | None:
+    if name_or_path in STYLE_NAMES:
+        folder = styles_dir()
+        return folder / STYLE_NAMES[name_or_path] if folder is not None else None
+    path = (Path(root) / name_or_path).resolve()
+    return path if path.suffix.lower() == ".csl" else None
+
+
+def uses_notes(name_or_path: str, root: Path) -> bool:
+    """Whether the site's style puts citations in footnotes (`<style class="note">`, as
+    the Chicago notes styles do): its citations are then made footnotes as the essays
+    are rendered. Asked for every essay: the file is read again only once it changes."""
+    path = resolve_style(name_or_path, root)
+    try:
+        info = path.stat() if path is not None else None
+    except OSError:
+        return False
+    return info is not None and _note_class(str(path), info.st_mtime_ns, info.st_size)
+
+
+@lru_cache(maxsize=16)
+def _note_class(path: str, mtime_ns: int, size: int) -> bool:
     try:
         return ET.parse(path).getroot().get("class") == "note"
     except (ET.ParseError, OSError):

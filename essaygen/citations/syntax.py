@@ -12,6 +12,12 @@ Each cluster found is appended to env["citations"] and rendered as the placehold
 "\\x00C{n}\\x00" (n = its index in that list). markdown-it turns any NUL of the
 source into U+FFFD, so a placeholder cannot be forged by an editor.
 
+With a note style (env["note_citations"], as pandoc does with one): a cluster in the
+text becomes a footnote of its own, numbered with the essay's footnotes, holding its
+placeholder; a cluster already in a footnote stays where it is. Each cluster knows
+the note it is in (`note`), so pandoc sees them in the notes' order ("Ibid." follows
+the note before).
+
 Where pandoc and the short grammar differ we follow pandoc, because an essay that
 pandoc would read one way must not be read another way here:
 - "not after a letter or digit" also excludes "." (pandoc's word characters), so
@@ -25,11 +31,12 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
 
 from essaygen.mdsource import inline_position, line_tracking_plugin
 
@@ -70,10 +77,21 @@ class CitationCluster:
     items: tuple[CitationItem, ...]
     line: int  # 1-based file position of the cluster's first character
     col: int
+    note: int = 0  # with a note style: the number of the footnote it makes or is in (0: none)
+    in_note: bool = False  # with a note style: written in a footnote (not a note of its own)
+    opens_note: bool = False  # ... as the first thing in it (pandoc then adds no parentheses)
+    # ... and what follows it there: "" (nothing), its punctuation (".", ";"), or "text"
+    # (pandoc ends a citation with the style's "." only where nothing follows).
+    after: str = ""
 
 
 def placeholder(index: int) -> str:
     return f"\x00C{index}\x00"
+
+
+def note_placeholder(index: int) -> str:
+    """Where the note of an author-in-text cluster goes, with a note style."""
+    return f"\x00N{index}\x00"
 
 
 # --- keys -------------------------------------------------------------------
@@ -353,11 +371,55 @@ def _in_text_locator(state: StateInline, pos: int, silent: bool) -> tuple[str, l
 
 def _push_cluster(state: StateInline, items: list[CitationItem], start: int, end: int, where: tuple[int, int]) -> None:
     line, col = where
-    found: list[CitationCluster] = state.env.setdefault("citations", [])
+    env = state.env
+    found: list[CitationCluster] = env.setdefault("citations", [])
+    meta, content = {"index": len(found)}, state.src[start:end]
+    cluster = CitationCluster(items=tuple(items), line=line, col=col)
+    notes = bool(env.get("note_citations"))
+    own_note = notes and env.get("_note_label") is None and env.get("_inline_note") is None
+    if own_note and items[0].mode != AUTHOR_IN_TEXT:
+        found.append(replace(cluster, note=_own_note(state, Token("citation", "", 0, meta=meta, content=content))))
+        return
     token = state.push("citation", "", 0)
-    token.meta = {"index": len(found)}
-    token.content = state.src[start:end]
-    found.append(CitationCluster(items=tuple(items), line=line, col=col))
+    token.meta, token.content = meta, content
+    if own_note:  # "@smith says": the author stays in the text, the rest is a note after it
+        cluster = replace(cluster, note=_own_note(state, Token("citation_note", "", 0, meta=meta, content=content)))
+    elif notes:
+        cluster = _in_note(env, cluster, meta["index"], opens=bool(env.get("_note_fresh")) and len(state.tokens) == 1)
+    found.append(cluster)
+
+
+def _own_note(state: StateInline, token: Token) -> int:
+    """With a note style, a cluster in the text becomes a footnote holding `token`,
+    numbered with the essay's own (as markdown-it's `^[...]` makes one); its number."""
+    notes = state.env.setdefault("footnotes", {}).setdefault("list", {})
+    number = len(notes)
+    notes[number] = {"content": token.content, "tokens": [token]}
+    state.push("footnote_ref", "", 0).meta = {"id": number, "citation": True}
+    return number + 1
+
+
+def _in_note(env: dict[str, Any], cluster: CitationCluster, index: int, opens: bool) -> CitationCluster:
+    """With a note style, a cluster written in a footnote stays there. A `[^label]:`
+    note's number is known only once all is parsed: `numbered_notes` gives it then."""
+    inline_note = env.get("_inline_note")
+    if inline_note is not None:
+        return replace(cluster, note=inline_note + 1, in_note=True, opens_note=opens)
+    env.setdefault("_note_labels", {})[index] = env["_note_label"]
+    return replace(cluster, in_note=True, opens_note=opens)
+
+
+def numbered_notes(env: dict[str, Any], clusters: list[CitationCluster]) -> list[CitationCluster]:
+    """The clusters with the number of the `[^label]:` footnote each is written in (0
+    when that footnote is never referred to, and so not shown)."""
+    labels = env.get("_note_labels")
+    if not labels:
+        return clusters
+    refs = env.get("footnotes", {}).get("refs", {})
+    numbered = list(clusters)
+    for index, label in labels.items():
+        numbered[index] = replace(numbered[index], note=max(refs.get(":" + label, -1), -1) + 1)
+    return numbered
 
 
 def bracketed_rule(state: StateInline, silent: bool) -> bool:
@@ -406,6 +468,58 @@ def _render_citation(self, tokens, idx, options, env) -> str:  # noqa: ANN001 - 
     return placeholder(tokens[idx].meta["index"])
 
 
+def _render_citation_note(self, tokens, idx, options, env) -> str:  # noqa: ANN001 - markdown-it's signature
+    return note_placeholder(tokens[idx].meta["index"])
+
+
+_NOTE_PUNCTUATION = re.compile(r"[.,;:!?]+")
+
+
+def _notes_in_place(state: Any) -> None:
+    """As pandoc places citations with a note style: no space before a note's marker,
+    and punctuation right after it moved before it ("as shown [@a]." -> "as shown.¹");
+    and for a citation in a footnote, what follows it there (`CitationCluster.after`)."""
+    env = state.env
+    lists = [t.children for t in state.tokens if t.type == "inline" and t.children]
+    lists += [note["tokens"] for note in env.get("footnotes", {}).get("list", {}).values() if note.get("tokens")]
+    for children in lists:
+        for i in reversed(range(len(children))):  # reversed: a marker's punctuation may be inserted
+            token = children[i]
+            if token.type == "footnote_ref" and token.meta.get("citation"):
+                _mark_after_punctuation(children, i)
+            elif token.type == "citation":
+                clusters = env["citations"]
+                index = token.meta["index"]
+                if clusters[index].in_note:
+                    clusters[index] = replace(clusters[index], after=_after(children[i + 1 :]))
+
+
+def _mark_after_punctuation(children: list[Token], i: int) -> None:
+    if i and children[i - 1].type == "softbreak":
+        del children[i - 1]
+        i -= 1
+    before = children[i - 1] if i else None
+    after = children[i + 1] if i + 1 < len(children) else None
+    if before is not None and before.type == "text":
+        before.content = before.content.rstrip()
+    moved = _NOTE_PUNCTUATION.match(after.content) if after is not None and after.type == "text" else None
+    if moved is None:
+        return
+    after.content = after.content[moved.end():]
+    if before is not None and before.type == "text":
+        before.content += moved.group()
+    else:
+        children.insert(i, Token("text", "", 0, content=moved.group()))
+
+
+def _after(rest: list[Token]) -> str:
+    if not rest or (len(rest) == 1 and rest[0].type == "text" and not rest[0].content.strip()):
+        return ""
+    first = rest[0]
+    punctuation = _NOTE_PUNCTUATION.match(first.content) if first.type == "text" else None
+    return punctuation.group() if punctuation else "text"
+
+
 def citation_plugin(md: MarkdownIt) -> None:
     """Add pandoc-style citations; each cluster goes to env["citations"]."""
     # After "link", so that [@smith](url) stays a link around an in-text citation.
@@ -417,6 +531,26 @@ def citation_plugin(md: MarkdownIt) -> None:
         for ch in "@-[":
             add_terminator(ch)
     md.add_render_rule("citation", _render_citation)
+
+
+def note_citations_plugin(md: MarkdownIt) -> None:
+    """For note styles: marks `^[...]` footnotes while their text is parsed, so that a
+    citation in one stays in it (`[^label]:` footnotes are marked by mdsource)."""
+    rule = next(r.fn for r in md.inline.ruler.__rules__ if r.name == "footnote_inline")
+
+    def marked(state: StateInline, silent: bool) -> bool:
+        env = state.env
+        outer, fresh = env.get("_inline_note"), env.get("_note_fresh")
+        if outer is None:  # the number it will take (an inner one's citations are in the outer note)
+            env["_inline_note"], env["_note_fresh"] = len(env.get("footnotes", {}).get("list", {})), True
+        try:
+            return rule(state, silent)
+        finally:
+            env["_inline_note"], env["_note_fresh"] = outer, fresh
+
+    md.inline.ruler.at("footnote_inline", marked)
+    md.core.ruler.after("inline", "notes_in_place", _notes_in_place)
+    md.add_render_rule("citation_note", _render_citation_note)
 
 
 def parse_citations(text: str) -> list[CitationCluster]:

@@ -10,8 +10,13 @@
 --                         "locale": "en-GB"}, ...]}
 --   "blocks" holds N paragraphs of one Cite each, each followed by a horizontal rule
 --   (see pandocast.py); "fragments" are prefixes and suffixes to read as Markdown.
+--          "notes": true with a note style (the clusters are then in the notes' order,
+--          and those written in a footnote come wrapped in a Note).
 -- Reply:   {"results": [{"clusters": ["<html>", ...], "entries": [["key", "<html>"], ...]}
 --                       or {"error": "message"}, ...]}
+--   With "notes", also "notes": ["<html>", ...]: the text of the note pandoc made of each
+--   cluster, "" for one written in a footnote; a cluster's own entry is then what stays
+--   in the text ("" but for an author-in-text one: its author).
 --
 -- Every failure comes back as data (pcall), never as a dead or silent process:
 -- the Python side waits for exactly one line per request line.
@@ -123,24 +128,76 @@ local function entries_of(refs_html)
   return entries
 end
 
+-- pandocast.IN_NOTE_TEXT: the text before a citation written after text in a footnote.
+local IN_NOTE_TEXT = "<p>\u{E000} "
+
 local function cluster_html(piece)
-  local inner = piece:match('^<p><span class="citation" data%-cites="[^"]*">(.*)</span></p>$')
+  if piece:sub(1, #IN_NOTE_TEXT) == IN_NOTE_TEXT then
+    piece = "<p>" .. piece:sub(#IN_NOTE_TEXT + 1)
+  end
+  -- (what follows a citation written in a footnote stands after it: dropped)
+  local inner = piece:match('^<p><span class="citation" data%-cites="[^"]*">(.*)</span>[^<]*</p>$')
   if not inner then
-    error("unexpected output for a citation (only in-text styles are supported, not note styles): " .. piece)
+    error("unexpected output for a citation: " .. piece)
   end
   return inner
 end
 
+-- With a note style citeproc puts a note into each Cite written outside one. The note's
+-- text becomes a Span of class NOTE_PART (found again in the HTML), and a Note we wrapped
+-- around a Cite written in a footnote is taken off again.
+local NOTE_PART = "essaygen-note"
+
+local function notes_as_spans(doc)
+  return doc:walk {
+    Cite = function(cite)
+      cite.content = cite.content:walk {
+        Note = function(note)
+          return pandoc.Span(pandoc.utils.blocks_to_inlines(note.content), { class = NOTE_PART })
+        end,
+      }
+      return cite
+    end,
+  }:walk {
+    Note = function(note)
+      return pandoc.utils.blocks_to_inlines(note.content)
+    end,
+  }
+end
+
+local function split_note(inner)
+  local text, note = inner:match('^(.-)<span class="' .. NOTE_PART:gsub("%-", "%%-") .. '">(.*)</span>$')
+  if text == nil then
+    return inner, ""
+  end
+  return trim(text), note
+end
+
 local function format_one(req)
   local doc = pandoc.utils.citeproc(document_of(req))
+  if req.notes then
+    doc = notes_as_spans(doc)
+  end
   local html = pandoc.write(doc, "html", HTML_OPTIONS)
   local result, from = { clusters = {} }, 1
+  if req.notes then
+    result.notes = {}
+  end
   for i = 1, req.count do
     local at = html:find(SPLIT, from, true) or error("citation " .. i .. " is missing from pandoc's output")
-    result.clusters[i] = cluster_html(trim(html:sub(from, at - 1)))
+    local inner = cluster_html(trim(html:sub(from, at - 1)))
+    if req.notes then
+      result.clusters[i], result.notes[i] = split_note(inner)
+    else
+      result.clusters[i] = inner
+    end
     from = at + #SPLIT
   end
-  result.entries = entries_of(html:sub(from))
+  -- A request of no notes' (a "cite this" or reference list request) with a note style:
+  -- its one cluster is a note at the end, after the entries (that cluster is not used).
+  local rest = html:sub(from)
+  local notes_at = rest:find('<section id="footnotes"', 1, true)
+  result.entries = entries_of(notes_at and rest:sub(1, notes_at - 1) or rest)
   return result
 end
 
