@@ -44,7 +44,7 @@ from essaygen.render_pool import BodyJob, HeadStart, render_bodies
 from essaygen.schedule import DRAFT, Planned, Schedule, plan_schedule
 from essaygen.search import SearchBody, SearchSource, plan_search
 from essaygen.site import BodyGone, EssayView, PageView, Site, StoredBody, assemble_site, make_tags
-from essaygen.themes import Theme, make_environment, theme_digest
+from essaygen.themes import Theme, asset_versions, make_environment, theme_digest
 from essaygen.urls import essay_dir, page_dir
 
 if TYPE_CHECKING:
@@ -427,6 +427,7 @@ def _environment(root: Path, theme: Theme, options: BuildOptions) -> jinja2.Envi
     def make() -> jinja2.Environment:
         env = make_environment(root, theme, cache_folder(root, options.writes_cache))
         env.globals["generator"] = f"essaygen {__version__}"
+        env.globals["asset_versions"] = asset_versions(theme)
         return env
 
     if options.memo is None:

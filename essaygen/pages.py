@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import collections
 import functools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -144,7 +144,7 @@ def cached_file(cache: Any, key: str, path: str, make: Callable[[], bytes]) -> O
 
 def render_template(site: Site, env: jinja2.Environment, template: str, path: str, head: Head, extra: dict[str, Any], root_relative: bool = False) -> str:
     folder = "" if path.endswith(".html") else path
-    context = {**base_context(site, folder, head, root_relative), **extra}
+    context = {**base_context(site, folder, head, root_relative, env.globals.get("asset_versions", {})), **extra}
     return env.get_template(template).render(context)
 
 
@@ -154,13 +154,17 @@ def _page(site: Site, env: jinja2.Environment, template: str, path: str, head: H
     return OutputFile(out, html.encode("utf-8"))
 
 
-def base_context(site: Site, folder: str, head: Head, root_relative: bool = False) -> dict[str, Any]:
+def base_context(site: Site, folder: str, head: Head, root_relative: bool = False, versions: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """What every template receives. `url(path)` links to an output path from the page;
+    a link to a static file carries its content's digest (`versions`, themes.asset_versions)."""
     config = site.config
-    url: Callable[[str], str]
-    if root_relative:  # the 404 page is served at any depth
-        url = lambda to: config.base_path + to  # noqa: E731
-    else:
-        url = lambda to: relative_url(folder, to)  # noqa: E731
+    known = versions or {}
+
+    def url(to: str) -> str:
+        link = config.base_path + to if root_relative else relative_url(folder, to)  # the 404 page is served at any depth
+        version = known.get(to)
+        return link if version is None else f"{link}?v={version}"
+
     return {
         "site": site,
         "config": config,

@@ -66,6 +66,18 @@ def make_environment(root: Path, theme: Theme, cache: Path | None = None) -> jin
     )
 
 
+def asset_versions(theme: Theme) -> dict[str, str]:
+    """Each static file's output path ("assets/style.css") and a digest of its content,
+    which `url()` adds to a link to it ("?v=..."): after a change of the theme (or of
+    essaygen), no reader's browser pairs new pages with the stylesheet it kept."""
+    if not theme.static.is_dir():
+        return {}
+    return {
+        "assets/" + path.relative_to(theme.static).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+        for path in sorted(theme.static.rglob("*")) if path.is_file()
+    }
+
+
 def theme_digest(root: Path, theme: Theme) -> str:
     """A hash of every template and static file: part of every cache key."""
     digest = hashlib.sha256()

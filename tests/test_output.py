@@ -98,10 +98,10 @@ def test_base_url_with_a_path_works_everywhere(sample_site: Path, tmp_path: Path
     assert result.returncode == 0, result.stderr
     essay = (out / "essays/decision-making/index.html").read_text()
     assert '<link rel="canonical" href="https://example.org/lab/essays/essays/decision-making/">' in essay
-    assert 'href="../../assets/style.css"' in essay
+    assert 'href="../../assets/style.css?v=' in essay
     assert "<loc>https://example.org/lab/essays/</loc>" in (out / "sitemap.xml").read_text()
     assert 'href="https://example.org/lab/essays/essays/evaluation/"' in (out / "feed.xml").read_text()
-    assert 'href="/lab/essays/assets/style.css"' in (out / "404.html").read_text()
+    assert 'href="/lab/essays/assets/style.css?v=' in (out / "404.html").read_text()
 
 
 # ---------------------------------------------------------------- the output manifest
@@ -149,3 +149,30 @@ def test_unchanged_pages_are_linked_unread_and_made_again_when_gone(sample_site:
     assert tree_bytes(out) == expected
     _build(sample_site, tmp_path / "elsewhere")
     assert tree_bytes(tmp_path / "elsewhere") == expected, "a new folder gets every page made"
+
+
+def test_links_to_static_files_carry_their_contents_digest(sample_site: Path, tmp_path: Path) -> None:
+    """A browser that kept last week's stylesheet never pairs it with this week's pages:
+    a link to a static file changes whenever the file does."""
+    import hashlib
+    import re
+
+    from conftest import REPO
+
+    shutil.copytree(REPO / "themes" / "lab", sample_site / "themes" / "lab")  # the site's own copy of the theme
+    out = tmp_path / "out"
+
+    def linked() -> dict[str, str]:
+        _build(sample_site, out)
+        found = dict(re.findall(r'"(?:\.\./)*assets/([\w.]+)\?v=(\w+)"', (out / "essays/decision-making/index.html").read_text()))
+        for name, version in found.items():
+            assert version == hashlib.sha256((out / "assets" / name).read_bytes()).hexdigest()[:10], name
+        return found
+
+    before = linked()
+    assert {"style.css", "charts.css", "print.css", "essay.js", "favicon.svg"} <= set(before)
+    style = sample_site / "themes" / "lab" / "static" / "style.css"
+    style.write_text(style.read_text() + "\n/* changed */\n")
+    after = linked()
+    assert after["style.css"] != before["style.css"]
+    assert {k: v for k, v in after.items() if k != "style.css"} == {k: v for k, v in before.items() if k != "style.css"}
