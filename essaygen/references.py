@@ -193,8 +193,10 @@ def _format(
     # can read from the cache entry (_leaner); serve and check hold them.
     lean = memo is None and cache is not None
     made = _Made()
+    used: set[str] = set()
     try:
         with Formatter(cache) as formatter:
+            used = formatter.used
             formatter.fresh_styles()
             rounds = _Rounds(config, clusters, sent, bibs, style, store, lean, [formatter.identity(style), config.language])
             for start in range(0, len(views), ESSAYS_PER_ROUND):
@@ -213,6 +215,9 @@ def _format(
         return Cited(tuple(views), problems=_format_problems(config, made.todo, bibs, made.error()))
     if lean:  # a build's (serve and check sweep nothing): every entry it uses is known
         sweep_unused(cache / "cited", made.keys, ".json", time.time())
+        # pandoc's results: those of essays whose finished citations were cached are not
+        # asked for; gone after a week so, one costs a formatting when it is wanted again.
+        sweep_unused(cache / "citations", used, ".json", time.time())
     references = _collection(made.views, made.collection)
     return Cited(tuple(made.views), made.extras, (), tuple(made.downloads), references)
 

@@ -121,4 +121,29 @@ def test_only_a_build_that_writes_its_cache_sweeps(sample_site: Path, tmp_path: 
     build_into(sample_site, tmp_path / "out", write=False, collect=True, memo=Memo())  # serve
     assert calls == []
     build_into(sample_site, tmp_path / "out")
-    assert sorted(Path(c).name for c in calls) == ["bodies", "cited"]
+    assert sorted(Path(c).name for c in calls) == ["bodies", "citations", "cited"]
+
+
+def test_pandocs_results_not_asked_for_in_a_week_go(sample_site: Path, tmp_path: Path) -> None:
+    """Formatted requests are asked for only when an essay's finished citations are not
+    cached: an edited citation's old request goes, as do those not needed since; what
+    the next builds make is unchanged."""
+    cache, out = sample_site / CACHE_DIR, tmp_path / "out"
+    build_into(sample_site, out)
+    first = files_of(cache, "citations")
+    assert first
+    expected = tree_bytes(out)
+    essay = sample_site / ESSAY
+    text = essay.read_text(encoding="utf-8")
+    at = text.index("[@")
+    essay.write_text(text[:at] + "[see " + text[at + 1 :], encoding="utf-8")  # a prefix: a new request
+    build_into(sample_site, out)
+    asked = files_of(cache, "citations") - first
+    assert asked, "the edited essay's request was formatted"
+    backdate(cache, GRACE + EVERY + 60)
+    build_into(sample_site, out)  # nothing changed: finished citations come from "cited"
+    kept = files_of(cache, "citations")
+    assert len(kept) == 1 and kept < first, "all went but the collection's reference list, asked for by every build"
+    essay.write_text(text, encoding="utf-8")
+    build_into(sample_site, out)  # the first version again: formatted again, the same
+    assert tree_bytes(out) == expected

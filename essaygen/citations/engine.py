@@ -178,6 +178,7 @@ class Formatter:
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
         self.calls = 0
         self.formatted = 0
+        self.used: set[str] = set()  # cache keys of the requests asked for (the rest may be swept)
         self._pandoc: Path | None = None
         self._workers: list[PandocProcess] = []
         self._memory: dict[str, FormattedCitations] = {}
@@ -208,6 +209,7 @@ class Formatter:
         """Each request's formatted citations, in order; pandoc sees only the uncached ones."""
         self.fresh_styles()
         keys = [self._cache_key(r) for r in requests]
+        self.used.update(keys)
         found: dict[str, FormattedCitations] = {}
         missing: dict[str, CitationRequest] = {}
         for key, request in zip(keys, requests, strict=True):
