@@ -211,21 +211,39 @@ FILES = frozenset({"content/media/pic.png", "content/essays/other.md", "content/
 
 
 @PURE
-@given(markdown_bodies(), st.booleans(), st.sampled_from([None, "content/essays/b"]))
-def test_render_body_never_raises(body: str, unsafe: bool, bundle: str | None) -> None:
+@given(markdown_bodies(), st.booleans(), st.sampled_from([None, "content/essays/b"]), st.booleans())
+def test_render_body_never_raises(body: str, unsafe: bool, bundle: str | None, notes: bool) -> None:
     decoded, problem = decode_source(body.encode("utf-8", "surrogatepass"), ESSAY)
     if decoded is None:
         return
     path = f"{bundle}/index.md" if bundle else ESSAY
-    ctx = RenderContext(path, 4, "essays/b/", bundle, "/nonexistent-site", unsafe, FILES)
+    ctx = RenderContext(path, 4, "essays/b/", bundle, "/nonexistent-site", unsafe, FILES, notes)
     with watchdog(20):
         rendered = render_body(decoded, ctx)
+    _assert_citations_placed(rendered.html, rendered.citations, notes)
     assert_problems(rendered.problems, path, decoded.count("\n") + 5)
     if not unsafe:
         assert "<script" not in rendered.html.lower()
         assert not re.search(r"<[a-z]+[^>]*\son[a-z]+=", rendered.html, re.IGNORECASE), rendered.html
     for url in re.findall(r'(?:href|src)="([^"]*)"', rendered.html):
         assert not re.match(r"\s*(javascript|vbscript|data):", url, re.IGNORECASE), url
+
+
+def _assert_citations_placed(html: str, clusters: tuple[Any, ...], notes: bool) -> None:
+    """Each citation's placeholder is in the HTML at most once (one in a footnote never
+    referred to, or defined twice, is not shown); with a note style, each that is a note
+    of its own is in a note, once."""
+    from essaygen.citations.syntax import AUTHOR_IN_TEXT, note_placeholder, placeholder
+
+    for n, cluster in enumerate(clusters):
+        assert html.count(placeholder(n)) <= 1, (n, cluster)
+        if cluster.in_note and not cluster.note:
+            assert placeholder(n) not in html, (n, cluster)
+        own_note = notes and not cluster.in_note
+        assert html.count(note_placeholder(n)) == (1 if own_note and cluster.items[0].mode == AUTHOR_IN_TEXT else 0)
+        if own_note:
+            assert html.count(placeholder(n)) == 1, (n, cluster)
+            assert cluster.note >= 1 and f'<li id="fn{cluster.note}" class="footnote-item">' in html, (n, cluster)
 
 
 # Inline text in which one character may be markup, among plain words and the characters

@@ -162,6 +162,8 @@ MARKDOWN_FRAGMENTS = [
     "[x][ref]\n\n[ref]: vbscript:msgbox", "[x](other.md)", "[x](other.md#there)", "[x](#top)", "[x](../../../../etc/passwd)",
     "![x](../media/pic.png)", "![x](../../../outside.png)", "[x](%2e%2e/%2e%2e/x.md)", "[x](<a b.md>)", "[x](/abs/path)",
     "# Heading\n## main\n### references\n## fn1", "Setext\n===", "text[^1]\n\n[^1]: a note", "[^missing]", "[^1]: orphan note",
+    "text[^c]\n\n[^c]: [@a] opens, @b [p. 3] says, then [see @a; @b].", "a^[inline [@a] note] b", "^[[@a]]", "@a.[^c] [@b]!",
+    "[^c]: > quoted [@a]\n    - listed @b", "**[@a]**, *@b*; [@a]\n[@b]",
     "| a | b |\n|---|---|\n| 1 | 2 |", "| unbalanced |\n|---|---|---|", "```\nunclosed fence", "```python\ncode\n```",
     "```chart\ntype: bar\n```", "```chart\n: : :\n```", "```chart\ntype: bar\nx: a\ny: b\nrows: [{a: x, b: 1}]\n```",
     "    indented code", "> quote\n>\n> — Someone", "> > > nested", "***", "~~strike~~", "**bold *nested _deep_***",
