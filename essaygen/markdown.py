@@ -89,7 +89,7 @@ def make_parser(unsafe_html: bool, notes: bool = False) -> MarkdownIt:
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
     md.validateLink = mdrules.safe_link  # type: ignore[method-assign]
     md.use(mdrules.normalize_plugin).use(mdrules.delimiters_plugin).use(mdrules.block_starts_plugin)
-    md.use(line_tracking_plugin).use(footnote_plugin).use(mdrules.positions_plugin)
+    md.use(line_tracking_plugin).use(footnote_plugin).use(mdrules.footnote_checks_plugin).use(mdrules.positions_plugin)
     md.use(citation_plugin)
     if notes:
         md.use(note_citations_plugin)

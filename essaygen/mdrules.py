@@ -27,7 +27,7 @@ from essaygen.problems import Problem
 # Ids the page templates use: a heading must not take them.
 RESERVED_IDS = frozenset({"main", "toc", "references", "footnotes", "top", "content", "site-nav", "search", "cite-this", "revisions"})
 # Ids that footnotes (fn1, fnref1:2) and citations (cite-3, cite-3-1, ref-key) give their elements.
-_GENERATED_ID = re.compile(r"fn\d+|fnref\d+(?::\d+)?|cite-\d+(?:-\d+)?|ref-.*")
+_GENERATED_ID = re.compile(r"fn\d+|fnref\d+(?::\d+)?|cite-\d+(?:-note)?(?:-\d+)?|ref-.*")
 _BAD_SCHEMES = re.compile(r"^\s*(javascript|vbscript|file|data):", re.IGNORECASE)
 
 
@@ -176,6 +176,52 @@ def _wrap_pull_quote(block: list[Token]) -> list[Token]:
         _block("figcaption_close", "figcaption", -1),
         _block("figure_close", "figure", -1),
     ]
+
+
+# ---------------------------------------------------------------- footnotes
+
+_NOTE_REF = re.compile(r"\[\^([^\]\s]+)\]")
+
+
+def footnote_checks_plugin(md: MarkdownIt) -> None:
+    """Footnotes whose text would be lost without a word: referred to but never written,
+    written twice (the second replaces the first), or written but never referred to."""
+    md.inline.ruler.after("footnote_ref", "footnote_undefined", _undefined_note)
+    md.core.ruler.after("inline", "footnote_checks", _unplaced_notes)
+
+
+def _undefined_note(state: StateInline, silent: bool) -> bool:
+    # Tried where footnote_ref did not match: "[^x]" is then a note never written.
+    if silent or not state.src.startswith("[^", state.pos):
+        return False
+    found = _NOTE_REF.match(state.src, state.pos)
+    refs = state.env.get("footnotes", {}).get("refs", {})
+    if found is not None and ":" + found.group(1) not in refs:
+        line, col = inline_position(state, state.pos)
+        label = found.group(1)
+        _problem(state.env, line, col, f"footnote [^{label}] is never written — add a line '[^{label}]: the note' "
+                 "below the paragraph, or delete the reference")
+    return False
+
+
+def _unplaced_notes(state: StateCore) -> None:
+    env = state.env
+    refs = env.get("footnotes", {}).get("refs")
+    if not refs:
+        return
+    offset = int(env.get("line_offset", 0))
+    seen: set[str] = set()
+    for token in state.tokens:
+        if token.type != "footnote_reference_open":
+            continue
+        label, line = token.meta["label"], (token.map[0] if token.map else 0) + offset + 1
+        if label in seen:
+            _problem(env, line, 1, f"footnote [^{label}] is written twice, and this text would replace the first — "
+                     "give one of them another label")
+        elif refs.get(":" + label, -1) < 0:
+            _problem(env, line, 1, f"footnote [^{label}] is never referred to, so it would not be shown — "
+                     f"put [^{label}] where it belongs in the text, or delete the note")
+        seen.add(label)
 
 
 # ---------------------------------------------------------------- links and images

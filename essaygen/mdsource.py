@@ -31,7 +31,7 @@ from markdown_it.token import Token
 # takes the other characters it stops at, such as ":"; "-" starts a citation only as "-@").
 _RULES_MATCHING_AT = {
     "text": "", "newline": "\n", "escape": "\\", "backticks": "`", "strikethrough": "~",
-    "emphasis": "*_", "link": "[", "image": "!", "footnote_inline": "^", "footnote_ref": "[",
+    "emphasis": "*_", "link": "[", "image": "!", "footnote_inline": "^", "footnote_ref": "[", "footnote_undefined": "[",
     "autolink": "<", "html_inline": "<", "entity": "&", "citation_bracketed": "[", "citation_in_text": "@",
     "linkify": ":",  # only with the linkify option: see _markup
 }
