@@ -22,14 +22,13 @@ from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
 from essaygen import mdrules
+from essaygen.citations.syntax import citation_plugin, note_citations_plugin, numbered_notes
 from essaygen.mdsource import line_tracking_plugin
 from essaygen.memo import cached_hash
 from essaygen.problems import Problem
 from essaygen.record import package_fingerprint
 from essaygen.search import SearchBody, search_body
 from essaygen.urls import relative_url
-
-from essaygen.citations.syntax import citation_plugin, note_citations_plugin, numbered_notes
 
 ENGINE_VERSION = "md-6"
 _PLACEHOLDER = re.compile(r"\x00([LE])(\d+)\x00")

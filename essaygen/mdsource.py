@@ -12,7 +12,7 @@ env keys set by essaygen's markdown stage:
     env["_body_lines"]  the normalised body split into lines
     env["_block_line"]  0-based body line of the inline block being parsed
     env["_note_label"]  the label of the `[^label]:` footnote being parsed, else None
-    env["_note_fresh"]  whether the inline text parsed is the start of a footnote's
+    env["_note_fresh"]  whether the inline text being parsed is the first of a footnote
 """
 
 from __future__ import annotations

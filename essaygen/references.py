@@ -32,6 +32,7 @@ from essaygen.citations.engine import (
     FormattedCitations,
     Formatter,
     PandocNotFound,
+    cluster_inputs,
     cite_this_request,
     reference_list_request,
 )
@@ -135,8 +136,7 @@ class _Sent:
 
 
 def _sent(clusters: Sequence[Any]) -> _Sent:
-    cited = [[c.note, c.in_note, c.opens_note, c.after, [(i.key, i.mode, i.prefix, i.suffix) for i in c.items]] if c.note else
-             [(i.key, i.mode, i.prefix, i.suffix) for i in c.items] for c in clusters]
+    cited = [cluster_inputs(c) for c in clusters]
     digest = hashlib.sha256(json.dumps(cited, ensure_ascii=False).encode("utf-8", "surrogatepass")).hexdigest()
     return _Sent(digest, tuple(dict.fromkeys(sys.intern(i.key) for c in clusters for i in c.items)))
 

@@ -29,7 +29,7 @@ from essaygen.citations.syntax import NORMAL, CitationCluster, CitationItem
 
 __all__ = [
     "MIN_PANDOC", "CitationFormatError", "CitationRequest", "FormattedCitations", "Formatter",
-    "PandocNotFound", "cite_this_request", "find_pandoc", "pandoc_version",
+    "PandocNotFound", "cite_this_request", "cluster_inputs", "find_pandoc", "pandoc_version",
     "reference_list_request", "request_json",
 ]  # fmt: skip
 
@@ -110,6 +110,12 @@ def reference_list_request(items: Sequence[Mapping], style: Path, locale: str) -
 
 
 # --- requests as data ---------------------------------------------------------------
+
+
+def cluster_inputs(cluster: CitationCluster) -> list[Any]:
+    """What of a cluster decides how it is formatted (not its position in the file)."""
+    items = [(i.key, i.mode, i.prefix, i.suffix) for i in cluster.items]
+    return [cluster.note, cluster.in_note, cluster.opens_note, cluster.after, items] if cluster.note else items
 
 
 def request_json(request: CitationRequest) -> dict:
@@ -286,8 +292,7 @@ class Formatter:
         ident = [
             CACHE_FORMAT,
             self._engine_identity(),
-            [[c.note, c.in_note, c.opens_note, c.after, [(i.key, i.mode, i.prefix, i.suffix) for i in c.items]] if c.note else
-             [(i.key, i.mode, i.prefix, i.suffix) for i in c.items] for c in request.clusters],
+            [cluster_inputs(c) for c in request.clusters],
             [dict(i) for i in request.items],
             style,
             self._style_hash(Path(style)),

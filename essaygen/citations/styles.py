@@ -8,8 +8,8 @@ Style Repository's styles works). Style files are never copied into the repo.
 from __future__ import annotations
 
 import importlib.util
-from functools import lru_cache
 import xml.etree.ElementTree as ET
+from functools import lru_cache
 from pathlib import Path
 
 STYLE_NAMES = {
