@@ -107,12 +107,14 @@ def _cached(job: BodyJob, key: str, cache: BodyCache, index: BodyIndex | None) -
 def _render_remembered(
     jobs: Sequence[BodyJob], cache: BodyCache, files: frozenset[str], workers: int, memo: Memo
 ) -> tuple[list[RenderedBody], int]:
-    """Bodies from memory when their text, context and content files are the same and
-    the files they read (chart data) still have the same digests; else as above."""
-    files_token = memo.token("content files", files)
+    """Bodies from memory when their text and context are the same and the files they
+    looked up (links, images, chart data) still have the same digests; else as above.
+    Not keyed by the whole list of content files: a body depends only on those it looked
+    up (a file it did not find has the digest "missing"), as in the cache on disk, so
+    adding an essay or an image does not fetch every body again."""
     found: list[RenderedBody | None] = []
     for job in jobs:
-        known = memo.find(("body", job.digest, job.ctx, files_token))
+        known = memo.find(("body", job.digest, job.ctx))
         fresh = known is not None and all(cache.digests(path) == digest for path, digest in known[1])
         found.append(known[0] if fresh else None)
     missing = [i for i, body in enumerate(found) if body is None]
@@ -120,7 +122,7 @@ def _render_remembered(
     for i, body in zip(missing, rendered):
         found[i] = body
         deps = tuple((path, cache.digests(path)) for path in body.deps)
-        memo.remember(("body", jobs[i].digest, jobs[i].ctx, files_token), (body, deps))
+        memo.remember(("body", jobs[i].digest, jobs[i].ctx), (body, deps))
     return [b for b in found if b is not None], count
 
 

@@ -219,6 +219,38 @@ def test_a_remembering_rebuild_gives_exactly_what_a_cold_build_writes(sample_sit
     assert memory == tree_bytes(cold)
 
 
+def test_a_new_file_fetches_no_body_again_and_a_missing_image_is_found_once_added(sample_site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """serve's bodies are remembered by their text and the files they looked up, not by
+    every content file: adding an image or an essay fetches no other body again, and an
+    image an essay looked for in vain is found once it is added (its digest changes)."""
+    from essaygen.cache import BodyCache
+    from essaygen.problems import SiteError
+
+    fetched: list[str] = []
+    get = BodyCache.get
+    monkeypatch.setattr(BodyCache, "get", lambda self, key: fetched.append(key) or get(self, key))
+    now = datetime.now(timezone.utc)
+    options = BuildOptions(sample_site, as_of="2026-11-22", search=False, write=False, collect=True, memo=Memo())
+    essay = sample_site / "content" / "essays" / "evaluation.md"
+    essay.write_text(essay.read_text() + "\n![A new figure](../media/new-figure.png)\n")
+    with pytest.raises(SiteError) as missing:
+        build(options, now)
+    assert "'../media/new-figure.png' does not exist" in str(missing.value.problems)
+    fetched.clear()
+    (sample_site / "content" / "media" / "new-figure.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    added = build(options, now)
+    # The essay that looked for the image is rendered again (its stored body names the
+    # image as missing); no other body is fetched.
+    assert added.rendered == 1 and len(fetched) == 1
+    fetched.clear()
+    (sample_site / "content" / "essays" / "zz-new.md").write_text('---\ntitle: "A new one"\ndate: 2020-01-01\nsummary: "New."\n---\n\nWords.\n')
+    assert build(options, now).rendered == 1
+    assert len(fetched) == 1, "only the new essay is looked up"
+    (sample_site / "content" / "media" / "new-figure.png").unlink()
+    with pytest.raises(SiteError):
+        build(options, now)
+
+
 def test_serve_keeps_what_it_formats_and_check_writes_nothing(sample_site: Path, tmp_path: Path) -> None:
     from essaygen.build import check_site
 
