@@ -14,6 +14,7 @@ import contextlib
 import importlib
 import itertools
 import os
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -70,6 +71,7 @@ class BuildOptions:
     search: bool = True                     # build the search index (serve skips it)
     memo: Memo | None = None                # results kept between builds of one process (serve)
     collect: bool = False                   # keep the files in memory (BuildResult.output) instead of writing
+    scratch: Path | None = None             # set by build() for check and --no-cache: a temporary folder bodies stream through
 
     @property
     def writes_cache(self) -> bool:
@@ -109,6 +111,23 @@ class Stopwatch:
 
 
 def build(options: BuildOptions, now: datetime) -> BuildResult:
+    with _scratch_for(options) as options:
+        return _build(options, now)
+
+
+@contextlib.contextmanager
+def _scratch_for(options: BuildOptions) -> Iterator[BuildOptions]:
+    """A build that keeps no cache (check, --no-cache) still streams its bodies as
+    `build` does, through a temporary folder of its own, deleted when it ends: at 5,000
+    essays it would otherwise hold every essay's HTML and text (~700 MB)."""
+    if options.memo is not None or options.writes_cache or options.scratch is not None:
+        yield options
+        return
+    with tempfile.TemporaryDirectory(prefix="essaygen-bodies-") as folder:
+        yield replace(options, scratch=Path(folder))
+
+
+def _build(options: BuildOptions, now: datetime) -> BuildResult:
     root = options.root.absolute()
     watch = Stopwatch()
     with build_lock(root, enabled=options.write and (root / "site.yaml").is_file()):
@@ -116,7 +135,7 @@ def build(options: BuildOptions, now: datetime) -> BuildResult:
         streaming = streams(options)
         with head_start_for(root, options) as head_start:
             loaded = load_site(
-                root, options.memo, keep_bodies=not streaming, parse_cache=cache_folder(root) if streaming else None,
+                root, options.memo, keep_bodies=not streaming, parse_cache=cache_folder(root) if streaming and options.writes_cache else None,
                 files=head_start.files if head_start else None, parsed_essay=_offer_to(root, options, head_start),
             )
             keeper.inputs_known(loaded.config, loaded.essays)
@@ -181,7 +200,7 @@ def head_start_for(root: Path, options: BuildOptions) -> Iterator[HeadStart | No
         return
     from essaygen.loading import content_files
 
-    head_start = HeadStart(BodyCache(cache_folder(root), FileDigests(root)), content_files(root), options.jobs)
+    head_start = HeadStart(body_cache(root, options, FileDigests(root)), content_files(root), options.jobs)
     try:
         yield head_start
     finally:
@@ -239,7 +258,7 @@ def render_site(
     published = {p.essay.slug for p in schedule.published(options.drafts)}
     pages = [p for p in loaded.pages if not p.draft or options.drafts]
     digests = FileDigests(root)
-    cache = BodyCache(cache_folder(root, options.use_cache), digests, writable=options.writes_cache)
+    cache = body_cache(root, options, digests)
     slim = streams(options)
     jobs = [BodyJob(_essay_context(root, loaded.config, p.essay), p.essay.body_digest, p.essay.body or None, slim) for p in checked]
     jobs += [BodyJob(_page_context(root, loaded, page), body_digest(page.body), page.body) for page in pages]
@@ -294,10 +313,15 @@ def _linked(
 
 
 def streams(options: BuildOptions) -> bool:
-    """Whether bodies stay in the cache, read when their pages are made (build), or
-    are held in memory (serve, whose memo keeps them anyway; check and --no-cache,
-    which have no cache to leave them in)."""
-    return options.memo is None and options.writes_cache
+    """Whether bodies stay in the cache (or check's and --no-cache's scratch folder), read
+    when their pages are made, or are held in memory (serve, whose memo keeps them anyway)."""
+    return options.memo is None and (options.writes_cache or options.scratch is not None)
+
+
+def body_cache(root: Path, options: BuildOptions, digests: FileDigests) -> BodyCache:
+    """Rendered bodies: the site's cache, written by build and serve, only read by check
+    (not by --no-cache); check's and --no-cache's own go to their scratch folder."""
+    return BodyCache(cache_folder(root, options.use_cache), digests, writable=options.writes_cache, scratch=options.scratch)
 
 
 def _search_source(body: RenderedBody, file: str | None) -> SearchSource:

@@ -113,13 +113,29 @@ class BodyCache:
     load what it needs (a large site's metadata first, each HTML only when its page is
     written), decoding and checking nothing else."""
 
-    def __init__(self, folder: Path | None, digests: FileDigests, writable: bool = True) -> None:
+    def __init__(self, folder: Path | None, digests: FileDigests, writable: bool = True, scratch: Path | None = None) -> None:
+        """`scratch`: a private folder for the bodies a build that may not keep any (check,
+        --no-cache) renders, so that it streams them as `build` does; read first, then
+        the site's cache (`folder`, if any), which is never written unless `writable`."""
         self.folder = str(folder / "bodies") if folder else None
-        self.writable = writable
+        self.writable = writable and self.folder is not None
+        self.scratch = None if scratch is None or self.writable else str(scratch)
         self.digests = digests
 
     def file(self, key: str) -> str | None:
-        return None if self.folder is None else f"{self.folder}/{key[:2]}/{key}.body"
+        """Where the body stored under `key` is read from, or would be written to."""
+        name = f"{key[:2]}/{key}.body"
+        if self.scratch is None:
+            return None if self.folder is None else f"{self.folder}/{name}"
+        spilled = f"{self.scratch}/{name}"
+        if self.folder is not None and not os.path.exists(spilled) and os.path.exists(f"{self.folder}/{name}"):
+            return f"{self.folder}/{name}"
+        return spilled
+
+    @property
+    def stores(self) -> bool:
+        """Whether bodies put here are stored (in the site's cache, or in a scratch folder)."""
+        return self.writable or self.scratch is not None
 
     def get(self, key: str) -> RenderedBody | None:
         """The whole body, or None when absent, damaged, or made from other data files."""
@@ -148,8 +164,8 @@ class BodyCache:
 
     def put(self, key: str, body: RenderedBody) -> bool:
         """Whether the body was stored."""
-        path = self.file(key)
-        if path is None or not self.writable:
+        path = f"{self.scratch}/{key[:2]}/{key}.body" if self.scratch is not None else self.file(key)
+        if path is None or not self.stores:
             return False
         meta = _meta_of(body)
         meta["deps"] = {dep: self.digests(dep) for dep in body.deps}
@@ -217,7 +233,8 @@ class BodyIndex:
 
     def __init__(self, cache: BodyCache) -> None:
         # Its values are objects of essaygen's classes: kept only for the same code.
-        self.kept = KeptByState(Path(cache.folder + ".pickle") if cache.folder and cache.writable else None, package_fingerprint())
+        # Read from a cache a build may not write (check) too; saved only where it may.
+        self.kept = KeptByState(Path(cache.folder + ".pickle") if cache.folder else None, package_fingerprint())
         self.cache = cache
 
     def get(self, key: str) -> RenderedBody | None:
@@ -242,7 +259,8 @@ class BodyIndex:
         return frozenset(self.kept.known)
 
     def save(self) -> None:
-        self.kept.save()
+        if self.cache.writable:
+            self.kept.save()
 
 
 def stored_html(file: str) -> str | None:

@@ -92,9 +92,10 @@ def render_bodies(
             if job.slim and body is not None and body.is_slim and not index.knows(key):
                 index.remember(key, body)
         index.save()
-        # Every body this build uses is known now: the rest can go once they are old, but
-        # for the last build's (the search postings are patched from a changed essay's).
-        sweep_unused(cache.folder, {*keys, *index.previous_keys()}, ".body", time.time())
+        if cache.writable:
+            # Every body this build uses is known now: the rest can go once they are old,
+            # but for the last build's (the search postings are patched from a changed essay's).
+            sweep_unused(cache.folder, {*keys, *index.previous_keys()}, ".body", time.time())
     return [r for r in results if r is not None], len(missing)
 
 

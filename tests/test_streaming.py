@@ -47,10 +47,29 @@ def test_published_essays_keep_their_bodies_in_the_cache_not_in_memory(sample_si
     assert all(Path(e.stored.file).is_file() for e in essays)
     page = (tmp_path / "out" / essays[0].path / "index.html").read_text()
     assert essays[0].body_html in page
-    # check and --no-cache have no cache to leave bodies in: they hold them.
-    held = build_into(sample_site, tmp_path / "held", use_cache=False).site.essays  # type: ignore[attr-defined]
-    assert all(e.stored is None and e.held_html for e in held)
-    assert [e.body_html for e in held] == [e.body_html for e in essays]
+    # --no-cache keeps no cache, yet streams too: through a scratch folder of its own,
+    # gone once the build is done.
+    streamed = build_into(sample_site, tmp_path / "streamed", use_cache=False).site.essays  # type: ignore[attr-defined]
+    assert all(e.stored is not None and e.held_html == "" for e in streamed)
+    assert not any(Path(e.stored.file).exists() or str(sample_site) in e.stored.file for e in streamed)
+    assert tree_bytes(tmp_path / "streamed") == tree_bytes(tmp_path / "out")
+
+
+def test_check_streams_through_a_scratch_folder_and_never_writes_the_cache(sample_site: Path, tmp_path: Path) -> None:
+    from essaygen.build import check_site
+
+    build_into(sample_site, tmp_path / "out")
+    cache = sample_site / ".essaygen-cache"
+    before = tree_bytes(cache)
+    essay = sample_site / ESSAY
+    essay.write_text(essay.read_text() + "\nA closing line, added since the build.\n")
+    result = check_site(sample_site, AS_OF, NOW)
+    assert result.rendered == 1, "the other bodies are read from the site's cache"
+    assert tree_bytes(cache) == before, "check writes nothing, not even to the cache"
+    files = {e.source: e.stored.file for e in result.site.essays if e.stored is not None}
+    assert len(files) == len(result.site.essays)
+    outside = [source for source, file in files.items() if not file.startswith(str(cache))]
+    assert outside == [ESSAY] and not Path(files[ESSAY]).exists(), "the edited essay went to check's scratch folder, now gone"
 
 
 def test_what_another_essaygen_stored_is_not_used(sample_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -90,9 +109,11 @@ def test_a_streaming_build_leaves_finished_citations_in_their_cache_entries(samp
         assert all(not e.stored.clusters and e.stored.formatted is None and Path(e.stored.cited).is_file() for e in cited), run
         assert all(not e.held_references and "doc-bibliography" in e.references_html for e in cited), run
         assert tree_bytes(tmp_path / "out") == expected, run
-    # serve and check hold them (they have no entries to read, or keep everything anyway).
+    # --no-cache (and check) stream their bodies through a scratch folder but hold the
+    # citations they format: there is no cache entry to leave them in.
     held = build_into(sample_site, tmp_path / "held", use_cache=False).site.essays  # type: ignore[attr-defined]
-    assert all(e.stored is None for e in held)
+    assert all(e.stored is not None and not e.stored.cited for e in held)
+    assert any(e.held_references for e in held)
 
 
 def test_citations_formatted_a_round_at_a_time_are_the_same(sample_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
