@@ -9,7 +9,6 @@ HTML stays text unless site.yaml says `markdown: {unsafe_html: true}`.
 
 from __future__ import annotations
 
-import html
 import json
 import re
 import xml.etree.ElementTree as ElementTree

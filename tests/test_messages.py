@@ -332,7 +332,7 @@ CHARTS: dict[str, Row] = {
     "chart not a mapping": Row("charts.spec", r"^chart settings must be `key: value` lines — start with type: bar$", chart("- a\n"), ESSAY),
     "chart bad YAML": Row("charts.spec", r"^chart settings are not valid YAML \(.+\) — ", chart("type: [bar\n"), ESSAY),
     "chart empty": Row("charts.spec", r"^chart block is empty — add settings such as type: bar", chart(""), ESSAY),
-    "chart unknown key": Row("charts.spec", r"^unknown chart key 'tipe' — ", chart(f"tipe: bar\nx: year\ny: share\ndata: d.csv\n", {"d.csv": CSV}), ESSAY),
+    "chart unknown key": Row("charts.spec", r"^unknown chart key 'tipe' — ", chart("tipe: bar\nx: year\ny: share\ndata: d.csv\n", {"d.csv": CSV}), ESSAY),
     "chart key twice": Row("charts.spec", r"^chart key 'x' is given twice — keep one$", chart("type: bar\nx: year\nx: year\ny: share\ndata: d.csv\n", {"d.csv": CSV}), ESSAY),
     "chart no type": Row("charts.spec", r"^chart has no type — add type: bar", chart("x: year\ny: share\ndata: d.csv\n", {"d.csv": CSV}), ESSAY),
     "chart no x": Row("charts.spec", r"^chart has no x column — add x: ", chart("type: bar\ny: share\ndata: d.csv\n", {"d.csv": CSV}), ESSAY),

@@ -23,13 +23,13 @@ import yaml
 from hypothesis import event, example, given, note, settings
 from hypothesis import strategies as st
 
-from essaygen.clock import BadDate, load_zone, parse_as_of, parse_instant
+from essaygen.clock import BadDate, load_zone, parse_instant
 from essaygen.config import parse_config
 from essaygen.content import Source, decode_source, parse_essay, parse_page, split_front_matter
 from essaygen.markdown import RenderContext, render_body
 from essaygen.problems import Problem
 from essaygen.yamldoc import UNSAFE_CHARACTER, parse_yaml
-from robustness.harness import Hang, assert_honest, check_output_files, diff, run_main, snapshot, watchdog, write_site
+from robustness.harness import assert_honest, check_output_files, diff, run_main, snapshot, watchdog, write_site
 from robustness.profiles import BUILDS, PURE, PURE_EXAMPLES
 from robustness.strategies import (
     DATES, NAMES, TEXT, ZONES, billion_laughs, front_matters, markdown_bodies, publishable_bodies, publishable_front_matters, site_configs,

@@ -6,8 +6,6 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from essaygen.config import parse_config
 from essaygen.content import Source, parse_essay
 from essaygen.schedule import DRAFT, EMBARGOED, RELEASED, plan_schedule
