@@ -49,8 +49,9 @@ class FileDigests:
 class JsonStore:
     """Checksummed JSON files under one folder, written atomically."""
 
-    def __init__(self, folder: Path | None) -> None:
+    def __init__(self, folder: Path | None, writable: bool = True) -> None:
         self.folder = folder
+        self.writable = writable  # check reads the site's cache but never writes it
 
     def file(self, key: str) -> Path | None:
         return None if self.folder is None else self.folder / key[:2] / f"{key}.json"
@@ -63,7 +64,7 @@ class JsonStore:
     def save(self, key: str, value: Any) -> bool:
         """Whether the value is stored (a cache that cannot be written only costs time)."""
         file = self.file(key)
-        if file is None:
+        if file is None or not self.writable:
             return False
         payload = json.dumps(value, ensure_ascii=False, sort_keys=True)  # one line of JSON
         return _write_atomically(file, (_checksum(payload) + "\n" + payload).encode("utf-8"))

@@ -85,22 +85,24 @@ def plain_text(fragment: str) -> str:
 def apply_citations(
     root: Path, config: SiteConfig, checked: Sequence[Planned], bodies: Mapping[str, RenderedBody], views: Sequence[EssayView],
     use_cache: bool, memo: Memo | None = None, ahead: PlainCites | None = None, files: Mapping[str, str] | None = None,
+    writes: bool = True,
 ) -> Cited:
     """`ahead`: "cite this essay" as `plain_cites_ahead` made it, if it was. `files`:
-    the cache file of each slim body (whose citations are read from there)."""
+    the cache file of each slim body (whose citations are read from there). `writes`:
+    False when the cache is read but never written (check)."""
     cache = cache_folder(root, use_cache)
     clusters = Clusters(bodies, files or {})
     uses_citations = bool(config.bibliography) or any(clusters.has_any(p.essay.slug) for p in checked)
     if not uses_citations:
         return _without_citations(config, views, memo, ahead or {})
-    bibs, problems = _bibliographies(root, config, checked, cache)
+    bibs, problems = _bibliographies(root, config, checked, cache, writes)
     if memo is not None and not problems:
         # Formatting depends on every essay at once (the collection's list): remembered whole.
         held = tuple((p.essay.slug, clusters[p.essay.slug]) for p in checked)
         inputs = (id(config), tuple(views), held, tuple((slug, bib.items) for slug, bib in bibs.items()))
         token = memo.token("citation inputs", inputs)
         return memo.recall(("cited", token), lambda: _checked_and_formatted(root, config, checked, clusters, bibs, views, cache, memo=memo))
-    return _checked_and_formatted(root, config, checked, clusters, bibs, views, cache, problems)
+    return _checked_and_formatted(root, config, checked, clusters, bibs, views, cache, problems, writes=writes)
 
 
 @dataclass(frozen=True)
@@ -144,6 +146,7 @@ def _sent(clusters: Sequence[Any]) -> _Sent:
 def _checked_and_formatted(
     root: Path, config: SiteConfig, checked: Sequence[Planned], clusters: Clusters, bibs: Mapping[str, Bibliography],
     views: Sequence[EssayView], cache: Path | None, problems: list[Problem] | None = None, memo: Memo | None = None,
+    writes: bool = True,
 ) -> Cited:
     problems = list(problems or [])
     published = {v.slug for v in views}
@@ -160,10 +163,12 @@ def _checked_and_formatted(
     if problems:
         return Cited(tuple(views), problems=tuple(problems))
     assert style is not None
-    return _format(config, views, clusters, sent, bibs, style, cache, memo)
+    return _format(config, views, clusters, sent, bibs, style, cache, memo, writes)
 
 
-def _bibliographies(root: Path, config: SiteConfig, checked: Sequence[Planned], cache: Path | None) -> tuple[dict[str, Bibliography], list[Problem]]:
+def _bibliographies(
+    root: Path, config: SiteConfig, checked: Sequence[Planned], cache: Path | None, writes: bool = True,
+) -> tuple[dict[str, Bibliography], list[Problem]]:
     """Each essay's bibliography: the site's, plus its own `bibliography:` files."""
     site_paths = tuple(root / p for p in config.bibliography)
     loaded: dict[tuple[Path, ...], Bibliography] = {}
@@ -174,28 +179,28 @@ def _bibliographies(root: Path, config: SiteConfig, checked: Sequence[Planned], 
         folder = (root / essay.source).parent
         paths = site_paths + tuple(folder / p for p in essay.bibliography)
         if paths not in loaded:
-            bib, found = load_bibliography(paths, root, cache)
+            bib, found = load_bibliography(paths, root, cache, writes)
             loaded[paths] = bib
             problems += [p for p in found if p not in problems]
         result[essay.slug] = loaded[paths]
     if not checked and site_paths:
-        _, found = load_bibliography(site_paths, root, cache)
+        _, found = load_bibliography(site_paths, root, cache, writes)
         problems += found
     return result, problems
 
 
 def _format(
     config: SiteConfig, views: Sequence[EssayView], clusters: Clusters, sent: Mapping[str, _Sent], bibs: Mapping[str, Bibliography], style: Path,
-    cache: Path | None, memo: Memo | None = None,
+    cache: Path | None, memo: Memo | None = None, writes: bool = True,
 ) -> Cited:
-    store = _CitedStore(JsonStore(cache / "cited" if cache else None), memo)
+    store = _CitedStore(JsonStore(cache / "cited" if cache else None, writes), memo)
     # A build that streams keeps none of an essay's finished citations that its page
     # can read from the cache entry (_leaner); serve and check hold them.
-    lean = memo is None and cache is not None
+    lean = memo is None and cache is not None and writes
     made = _Made()
     used: set[str] = set()
     try:
-        with Formatter(cache) as formatter:
+        with Formatter(cache, writes) as formatter:
             used = formatter.used
             formatter.fresh_styles()
             rounds = _Rounds(config, clusters, sent, bibs, style, store, lean, [formatter.identity(style), config.language])

@@ -55,14 +55,20 @@ def test_published_essays_keep_their_bodies_in_the_cache_not_in_memory(sample_si
     assert tree_bytes(tmp_path / "streamed") == tree_bytes(tmp_path / "out")
 
 
-def test_check_streams_through_a_scratch_folder_and_never_writes_the_cache(sample_site: Path, tmp_path: Path) -> None:
+def test_check_streams_through_a_scratch_folder_and_never_writes_the_cache(sample_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from essaygen.build import check_site
+    from essaygen.citations.engine import Formatter
 
     build_into(sample_site, tmp_path / "out")
     cache = sample_site / ".essaygen-cache"
     before = tree_bytes(cache)
     essay = sample_site / ESSAY
     essay.write_text(essay.read_text() + "\nA closing line, added since the build.\n")
+
+    def no_pandoc(self: Formatter, requests: list[object]) -> list[object]:
+        raise AssertionError(f"check formatted {len(requests)} request(s) the cache holds")
+
+    monkeypatch.setattr(Formatter, "_ask", no_pandoc)
     result = check_site(sample_site, AS_OF, NOW)
     assert result.rendered == 1, "the other bodies are read from the site's cache"
     assert tree_bytes(cache) == before, "check writes nothing, not even to the cache"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import os
 import re
 import subprocess
 from collections.abc import Mapping, Sequence
@@ -51,14 +52,16 @@ class _Loaded:
 
 
 def load_bibliography(
-    paths: Sequence[Path], root: Path, cache_dir: Path | None
+    paths: Sequence[Path], root: Path, cache_dir: Path | None, writable: bool = True
 ) -> tuple[Bibliography, tuple[Problem, ...]]:
+    """The items of the files in `paths`, and their problems. Converted .bib files are
+    kept in `cache_dir` (read there, and written only if `writable`)."""
     items: dict[str, Mapping] = {}
     origins: dict[str, tuple[str, int, int]] = {}
     problems: list[Problem] = []
     for path in paths:
         shown = display_path(path, root)
-        loaded = _load_file(Path(path), shown, cache_dir)
+        loaded = _load_file(Path(path), shown, cache_dir, writable)
         problems.extend(loaded.problems)
         for item, line, col in loaded.items:
             key = item["id"]
@@ -139,7 +142,7 @@ def _hidden_keys(text: str) -> list[str]:
 # --- files ----------------------------------------------------------------------------
 
 
-def _load_file(path: Path, shown: str, cache_dir: Path | None) -> _Loaded:
+def _load_file(path: Path, shown: str, cache_dir: Path | None, writable: bool = True) -> _Loaded:
     if not path.is_file():
         message = (
             "bibliography file not found — check citations.bibliography in site.yaml "
@@ -160,7 +163,7 @@ def _load_file(path: Path, shown: str, cache_dir: Path | None) -> _Loaded:
         return _Loaded((), (problem,) if problem else ())
     if suffix == ".json":
         return parse_csl_json(text, shown)
-    return _load_bib(data, text, shown, cache_dir)
+    return _load_bib(data, text, shown, cache_dir, writable)
 
 
 def decode_text(data: bytes, shown: str) -> tuple[str | None, Problem | None]:
@@ -256,13 +259,14 @@ def bib_entry_positions(text: str) -> list[tuple[str, int, int, int]]:
     return found
 
 
-def _load_bib(data: bytes, text: str, shown: str, cache_dir: Path | None) -> _Loaded:
+def _load_bib(data: bytes, text: str, shown: str, cache_dir: Path | None, writable: bool = True) -> _Loaded:
     pandoc = find_pandoc()
     cache = _bib_cache_file(data, pandoc, cache_dir)
     converted = _read_bib_cache(cache)
     if converted is None:
         converted = _convert_bib(text, pandoc)
-        _write_bib_cache(cache, converted)
+        if writable:
+            _write_bib_cache(cache, converted)
     items_json, errors = converted
     problems = [Problem(shown, line, col, message) for line, col, message in errors]
     items = []
@@ -394,7 +398,10 @@ def _read_bib_cache(path: Path | None):
 def _write_bib_cache(path: Path | None, converted) -> None:
     if path is None:
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"items": converted[0], "errors": converted[1]}), encoding="utf-8")
-    tmp.replace(path)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")  # two builds at once never share one
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps({"items": converted[0], "errors": converted[1]}), encoding="utf-8")
+        tmp.replace(path)
+    except OSError:
+        pass  # a cache that cannot be written only costs time

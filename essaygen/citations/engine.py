@@ -180,8 +180,10 @@ class Formatter:
     cache saved.
     """
 
-    def __init__(self, cache_dir: Path | None) -> None:
+    def __init__(self, cache_dir: Path | None, writable: bool = True) -> None:
+        """`writable`: False for a cache that is read, never written (check's)."""
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
+        self.writable = writable
         self.calls = 0
         self.formatted = 0
         self.used: set[str] = set()  # cache keys of the requests asked for (the rest may be swept)
@@ -267,7 +269,7 @@ class Formatter:
         return self._runtime_styles[memo]
 
     def _write_style(self, csl: bytes) -> str:
-        if self.cache_dir is not None:
+        if self.cache_dir is not None and self.writable:
             folder = self.cache_dir / "styles"
         else:
             if self._scratch is None:
@@ -344,13 +346,18 @@ class Formatter:
         if path is None:  # kept in memory only when there is no cache to keep them in
             self._memory[key] = result
             return
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.writable:
+            return
         data: dict[str, Any] = {"clusters": list(result.clusters), "entries": [list(e) for e in result.entries]}
         if result.notes:
             data["notes"] = list(result.notes)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, path)  # atomic: a reader never sees half a file
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+            os.replace(tmp, path)  # atomic: a reader never sees half a file
+        except OSError:
+            pass  # a cache that cannot be written only costs time
 
     # --- the pandoc processes ---
 
