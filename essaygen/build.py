@@ -134,8 +134,10 @@ def _build(options: BuildOptions, now: datetime) -> BuildResult:
         keeper = record.Keeper.start(root, options.out or root / "output", options.drafts, options.search, options.write and options.use_cache)
         streaming = streams(options)
         with head_start_for(root, options) as head_start:
+            # No essay's text is held: the renderers read each body again (checked against
+            # its digest), and serve's memo keeps what was parsed, not the files' text.
             loaded = load_site(
-                root, options.memo, keep_bodies=not streaming, parse_cache=cache_folder(root) if streaming and options.writes_cache else None,
+                root, options.memo, keep_bodies=False, parse_cache=cache_folder(root) if streaming and options.writes_cache else None,
                 files=head_start.files if head_start else None, parsed_essay=_offer_to(root, options, head_start),
             )
             keeper.inputs_known(loaded.config, loaded.essays)
@@ -262,7 +264,7 @@ def render_site(
     slim = streams(options)
     jobs = [BodyJob(_essay_context(root, loaded.config, p.essay), p.essay.body_digest, p.essay.body or None, slim) for p in checked]
     jobs += [BodyJob(_page_context(root, loaded, page), body_digest(page.body), page.body) for page in pages]
-    bodies, rendered = render_bodies(jobs, cache, loaded.files, options.jobs, options.memo, head_start)
+    bodies, rendered = render_bodies(jobs, cache, loaded.files, options.jobs, options.memo, head_start, loaded.config.search)
     if head_start is not None:
         head_start.close()  # its workers exit before the page workers start
     essay_bodies = dict(zip((p.essay.slug for p in checked), bodies[: len(checked)]))

@@ -136,12 +136,12 @@ class SourceFile:
     bundle: str | None = None
 
 
-def read_sources(root: Path, memo: Any = None) -> tuple[list[Source], list[Problem]]:
+def read_sources(root: Path) -> tuple[list[Source], list[Problem]]:
     """Every Markdown source of the site, in a stable order."""
     found, problems = find_sources(root)
     sources = []
     for item in found:
-        source, problem = read_source(root, item, memo)
+        source, problem = read_source(root, item)
         if problem:
             problems.append(problem)
         elif source:
@@ -178,12 +178,19 @@ def find_sources(root: Path) -> tuple[list[SourceFile], list[Problem]]:
     return found, problems
 
 
-def read_source(root: Path, item: SourceFile, memo: Any = None) -> tuple[Source | None, Problem | None]:
-    """A file's text. With a memo (serve), a file whose size, modification time and
-    inode are unchanged is not read again."""
-    if memo is None:
-        return _read_source(root, item.path, item.kind, item.bundle)
-    return _recall_source(memo, root, item.path, item.kind, item.bundle)
+def read_source(root: Path, item: SourceFile) -> tuple[Source | None, Problem | None]:
+    """A file's text (or why it cannot be used)."""
+    return _read_source(root, item.path, item.kind, item.bundle)
+
+
+def file_state_key(root: Path, item: SourceFile) -> tuple[object, ...] | None:
+    """What tells a source file unchanged since it was last read (its size, times and
+    inode), or None when it cannot be looked at."""
+    try:
+        info = os.stat(os.path.join(root, item.path))
+    except OSError:
+        return None
+    return (str(root), item.path, item.kind, item.bundle, info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns)
 
 
 def read_body(root: Path, rel: str, digest: str) -> tuple[str | None, Problem | None]:
@@ -225,15 +232,6 @@ def _escapes(root: Path, path: Path) -> bool:
     if not path.is_symlink():
         return False
     return not os.path.realpath(path).startswith(os.path.realpath(root) + os.sep)
-
-
-def _recall_source(memo: Any, root: Path, rel: str, kind: str, bundle: str | None) -> tuple[Source | None, Problem | None]:
-    try:
-        info = os.stat(os.path.join(root, rel))
-    except OSError:
-        return _read_source(root, rel, kind, bundle)
-    key = ("source", str(root), rel, kind, bundle, info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns)
-    return memo.recall(key, lambda: _read_source(root, rel, kind, bundle))  # type: ignore[no-any-return]
 
 
 def _read_source(root: Path, rel: str, kind: str, bundle: str | None) -> tuple[Source | None, Problem | None]:

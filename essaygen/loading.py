@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from essaygen.config import SiteConfig, load_config
-from essaygen.content import Essay, Page, Source, SourceFile, find_sources, parse_essay, parse_page, read_source, slugify
+from essaygen.content import Essay, Page, Source, SourceFile, file_state_key, find_sources, parse_essay, parse_page, read_source, slugify
 from essaygen.memo import Memo
 from essaygen.parsecache import ParseCache
 from essaygen.problems import Problem, raise_if
@@ -56,17 +56,14 @@ def load_site(
     for item in found:
         state, parsed = parses.recall(item)
         if parsed is None:
-            source, problem = read_source(root, item, memo)
+            fresh, problem = _read_and_parse(root, item, config, memo, keep_bodies)
             if problem:
                 problems.append(problem)
-            if source is None:
+            if fresh is None:
                 continue
-            item_parsed, item_problems = _parse(source, config, memo)
-            if isinstance(item_parsed, Essay) and not keep_bodies:
-                item_parsed = replace(item_parsed, body="")
-            if isinstance(item_parsed, Essay) and parsed_essay is not None:
-                parsed_essay(item_parsed, config)
-            parsed = (item_parsed, item_problems)
+            parsed = fresh
+            if isinstance(parsed[0], Essay) and parsed_essay is not None:
+                parsed_essay(parsed[0], config)
             parses.remember(item, state, parsed)
         read.append(item)
         problems += parsed[1]
@@ -91,11 +88,31 @@ def _load_config(root: Path, memo: Memo | None) -> tuple[SiteConfig | None, list
     return memo.recall(("config", str(root), text), lambda: load_config(root))
 
 
-def _parse(source: Source, config: SiteConfig, memo: Memo | None) -> tuple[Essay | Page | None, list[Problem]]:
-    if memo is None:
-        return _parse_one(source, config)
+Parsed = tuple[Essay | Page | None, list[Problem]]
+
+
+def _read_and_parse(
+    root: Path, item: SourceFile, config: SiteConfig, memo: Memo | None, keep_bodies: bool,
+) -> tuple[Parsed | None, Problem | None]:
+    """A file parsed (None if it cannot be read), and the problem reading it. With a memo
+    (serve), a file whose size, times and inode are unchanged is neither read nor parsed
+    again, and its text is not kept: only what was parsed from it (an essay's body too
+    with `keep_bodies`; without, the renderer reads it again, as a build's workers do)."""
+    key = file_state_key(root, item) if memo is not None else None
+    if memo is None or key is None:
+        return _read_and_parse_one(root, item, config, keep_bodies)
     # The memo keeps one config object while site.yaml is unchanged.
-    return memo.recall(("parse", id(config), source), lambda: _parse_one(source, config))  # type: ignore[no-any-return]
+    return memo.recall(("parsed", *key, id(config), keep_bodies), lambda: _read_and_parse_one(root, item, config, keep_bodies))
+
+
+def _read_and_parse_one(root: Path, item: SourceFile, config: SiteConfig, keep_bodies: bool) -> tuple[Parsed | None, Problem | None]:
+    source, problem = read_source(root, item)
+    if source is None:
+        return None, problem
+    parsed, found = _parse_one(source, config)
+    if isinstance(parsed, Essay) and not keep_bodies:
+        parsed = replace(parsed, body="")
+    return (parsed, found), problem
 
 
 def _parse_one(source: Source, config: SiteConfig) -> tuple[Essay | Page | None, list[Problem]]:

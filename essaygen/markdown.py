@@ -78,8 +78,13 @@ class RenderedBody:
 
     @property
     def is_slim(self) -> bool:
-        """Whether this is a slimmed body (a rendered one always has search text)."""
-        return not self.search.text
+        """Whether this is a slimmed body (a rendered one always has HTML or search text;
+        serve's, without a search index, keep only their HTML)."""
+        return not self.html and not self.search.text
+
+    def without_search_text(self) -> RenderedBody:
+        """The body as serve keeps it: it makes no search index."""
+        return replace(self, search=SearchBody("", "", self.search.words))
 
 
 @lru_cache(maxsize=4)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import functools
+import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
@@ -114,7 +115,7 @@ def _known_listing(how: EssayPages, site: Site, env: jinja2.Environment, listing
     loaded only if the output lacks it); else None and the key to render it under."""
     if how.memo is not None and how.listings is not None:
         key = ("listing", how.listings, listing.template, listing.path, listing.head, listing.root_relative)
-        return how.memo.recall(key, lambda: _render_listing(site, env, listing)), None
+        return how.memo.recall(key, lambda: packed(_render_listing(site, env, listing))), None
     if how.cache is None or how.listings is None:
         return None, None
     from essaygen.pagecache import listing_page_key
@@ -131,6 +132,14 @@ def _file_of(path: str) -> str:
 
 def _render_listing(site: Site, env: jinja2.Environment, listing: Listing) -> OutputFile:
     return _page(site, env, listing.template, listing.path, listing.head, listing.extra, listing.root_relative)
+
+
+def packed(page: OutputFile) -> OutputFile:
+    """A page as serve keeps it: compressed, a third of its size (it holds every page of
+    the site), unpacked when a browser asks for it (~0.1 ms)."""
+    if page.data is None:
+        return page
+    return replace(page, data=None, load=functools.partial(zlib.decompress, zlib.compress(page.data, 1)))
 
 
 def cached_file(cache: Any, key: str, path: str, make: Callable[[], bytes]) -> OutputFile:
@@ -230,6 +239,7 @@ def render_essay_pages(
             yield page if key is None else replace(page, key=key)
             continue
         if how.memo is not None:
+            page = packed(page)
             how.memo.remember(keys[i], page)
         elif how.cache is not None and page.key is None:
             page = replace(page, key=keys[i] or _page_key(how, site.essays[i], series_of, extras, listed))

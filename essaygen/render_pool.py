@@ -69,13 +69,13 @@ def _render_one(job: tuple[BodyJob, str]) -> RenderedBody:
 
 def render_bodies(
     jobs: Sequence[BodyJob], cache: BodyCache, files: frozenset[str], workers: int = 0, memo: Memo | None = None,
-    head_start: HeadStart | None = None,
+    head_start: HeadStart | None = None, search: bool = True,
 ) -> tuple[list[RenderedBody], int]:
     """(a body per job, how many were rendered rather than taken from the cache).
     A `slim` job's body comes back without its HTML when that is in the cache.
     `head_start`: where some of them may be rendered already (its workers do the rest)."""
     if memo is not None:
-        return _render_remembered(jobs, cache, files, workers, memo)
+        return _render_remembered(jobs, cache, files, workers, memo, search)
     keys = [body_key(job.digest, job.ctx) for job in jobs]
     # Slim bodies' metadata comes from the index, kept for the next build (not for serve's
     # few bodies at a time: it holds whole bodies and would leave the index empty).
@@ -106,13 +106,14 @@ def _cached(job: BodyJob, key: str, cache: BodyCache, index: BodyIndex | None) -
 
 
 def _render_remembered(
-    jobs: Sequence[BodyJob], cache: BodyCache, files: frozenset[str], workers: int, memo: Memo
+    jobs: Sequence[BodyJob], cache: BodyCache, files: frozenset[str], workers: int, memo: Memo, search: bool = True,
 ) -> tuple[list[RenderedBody], int]:
     """Bodies from memory when their text and context are the same and the files they
     looked up (links, images, chart data) still have the same digests; else as above.
     Not keyed by the whole list of content files: a body depends only on those it looked
     up (a file it did not find has the digest "missing"), as in the cache on disk, so
-    adding an essay or an image does not fetch every body again."""
+    adding an essay or an image does not fetch every body again. Without a search index
+    (serve's), a body's search text is not kept (a sixth of what serve holds per essay)."""
     found: list[RenderedBody | None] = []
     for job in jobs:
         known = memo.find(("body", job.digest, job.ctx))
@@ -121,7 +122,7 @@ def _render_remembered(
     missing = [i for i, body in enumerate(found) if body is None]
     rendered, count = render_bodies([jobs[i] for i in missing], cache, files, workers)
     for i, body in zip(missing, rendered):
-        found[i] = body
+        found[i] = body = body if search else body.without_search_text()
         deps = tuple((path, cache.digests(path)) for path in body.deps)
         memo.remember(("body", jobs[i].digest, jobs[i].ctx), (body, deps))
     return [b for b in found if b is not None], count

@@ -251,6 +251,26 @@ def test_a_new_file_fetches_no_body_again_and_a_missing_image_is_found_once_adde
         build(options, now)
 
 
+def test_serve_holds_no_essay_text_no_search_text_and_its_pages_packed(sample_site: Path) -> None:
+    """What serve holds per essay (at 5,000 essays, 1.1 GB before this): what was parsed
+    from each file but not its text, each body's HTML but not its search text (serve makes
+    no search index), and each page compressed."""
+    from essaygen.content import Essay
+
+    memo = Memo()
+    options = BuildOptions(sample_site, as_of="2026-11-22", search=False, write=False, collect=True, memo=memo)
+    result = build(options, datetime.now(timezone.utc))
+    held = {**memo._before, **memo._now}
+    parsed = [value[0][0] for key, value in held.items() if key[0] == "parsed" and value[0] is not None]
+    assert [p for p in parsed if isinstance(p, Essay)] and all(p.body == "" for p in parsed if isinstance(p, Essay))
+    assert not [key for key in held if key[0] in ("source", "parse")], "no file's text is kept"
+    bodies = [value[0] for key, value in held.items() if key[0] == "body"]
+    assert bodies and all(not b.search.text and not b.search.terms and not b.is_slim for b in bodies)
+    assert result.output is not None
+    page = result.output.files["essays/ways-of-working/index.html"]
+    assert page.data is None and (page.bytes() or b"").startswith(b"<!DOCTYPE html>")
+
+
 def test_serve_keeps_what_it_formats_and_check_writes_nothing(sample_site: Path, tmp_path: Path) -> None:
     from essaygen.build import check_site
 
