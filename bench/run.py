@@ -884,7 +884,7 @@ def memory_target(res: Results, sizes: list[int], memory_n: int | None) -> str:
     also = "" if all(v is None for v in (*checked, nocache)) else (
         f" Other commands on the same sites (not in the verdict, which is the build's): `check` {fmt_mb(checked[0])} "
         f"without citations, {fmt_mb(checked[1])} with them; `build --no-cache` {fmt_mb(nocache)}"
-        + (f" ({max(rest) / TARGET_RSS_MB:.2f}× the budget at most)." if rest else "."))
+        + (f"; the largest of these = {max(rest) / TARGET_RSS_MB:.2f}× the budget." if rest else "."))
     return (f"{head}{verdict(ok)}: at N={memory_n:,} (essaygen alone, every essay released, --as-of "
             f"{MEMORY_AS_OF}), without citations: cold build {fmt_mb(cold)}, one essay changed {fmt_mb(edit)}; "
             f"with citations: cold build {fmt_mb(cite_cold)}, one essay changed {fmt_mb(cite_edit)}{shown}.{also}")

@@ -292,7 +292,9 @@ def render_site(
     views = [_essay_view(p, essay_bodies[p.essay.slug], essay_html[p.essay.slug], images[p.essay.slug], config) for p in checked if p.essay.slug in published]
     release_freed()  # what the Markdown stage's results were sent in
     slim_files = {slug: file for slug, file in body_files.items() if file is not None and essay_bodies[slug].cites}
-    cited = apply_citations(root, config, checked, essay_bodies, views, options.use_cache, options.memo, ahead, slim_files, writes=options.writes_cache)
+    cited = apply_citations(
+        root, config, checked, essay_bodies, views, options.use_cache, options.memo, ahead, slim_files, writes=options.writes_cache, scratch=options.scratch,
+    )
     problems += cited.problems
     raise_if(problems)
     site = replace(assemble_site(config, schedule, cited.views, page_views, options.drafts, options.memo), references=cited.references)

@@ -46,15 +46,29 @@ class FileDigests:
         return self.known[rel]
 
 
-class JsonStore:
-    """Checksummed JSON files under one folder, written atomically."""
+def entry_file(folder: str | None, scratch: str | None, name: str) -> str | None:
+    """Where an entry is read from: a build's scratch folder (what it wrote itself), else
+    the site's cache folder if it has the entry, else the scratch folder (to be written)."""
+    if scratch is None:
+        return None if folder is None else f"{folder}/{name}"
+    spilled = f"{scratch}/{name}"
+    if folder is not None and not os.path.exists(spilled) and os.path.exists(f"{folder}/{name}"):
+        return f"{folder}/{name}"
+    return spilled
 
-    def __init__(self, folder: Path | None, writable: bool = True) -> None:
-        self.folder = folder
-        self.writable = writable  # check reads the site's cache but never writes it
+
+class JsonStore:
+    """Checksummed JSON files under one folder, written atomically. `scratch`: where
+    entries go when the folder may not be written (check's, --no-cache's own folder)."""
+
+    def __init__(self, folder: Path | None, writable: bool = True, scratch: Path | None = None) -> None:
+        self.folder = str(folder) if folder is not None else None
+        self.writable = writable and folder is not None  # check reads the site's cache but never writes it
+        self.scratch = None if scratch is None or self.writable else str(scratch)
 
     def file(self, key: str) -> Path | None:
-        return None if self.folder is None else self.folder / key[:2] / f"{key}.json"
+        found = entry_file(self.folder, self.scratch, f"{key[:2]}/{key}.json")
+        return None if found is None else Path(found)
 
     def load(self, key: str) -> Any | None:
         """The value, or None when absent, unreadable, or not what was written."""
@@ -63,8 +77,8 @@ class JsonStore:
 
     def save(self, key: str, value: Any) -> bool:
         """Whether the value is stored (a cache that cannot be written only costs time)."""
-        file = self.file(key)
-        if file is None or not self.writable:
+        file = Path(f"{self.scratch}/{key[:2]}/{key}.json") if self.scratch is not None else self.file(key)
+        if file is None or not (self.writable or self.scratch is not None):
             return False
         payload = json.dumps(value, ensure_ascii=False, sort_keys=True)  # one line of JSON
         return _write_atomically(file, (_checksum(payload) + "\n" + payload).encode("utf-8"))
@@ -125,13 +139,7 @@ class BodyCache:
 
     def file(self, key: str) -> str | None:
         """Where the body stored under `key` is read from, or would be written to."""
-        name = f"{key[:2]}/{key}.body"
-        if self.scratch is None:
-            return None if self.folder is None else f"{self.folder}/{name}"
-        spilled = f"{self.scratch}/{name}"
-        if self.folder is not None and not os.path.exists(spilled) and os.path.exists(f"{self.folder}/{name}"):
-            return f"{self.folder}/{name}"
-        return spilled
+        return entry_file(self.folder, self.scratch, f"{key[:2]}/{key}.body")
 
     @property
     def stores(self) -> bool:

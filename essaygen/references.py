@@ -85,11 +85,12 @@ def plain_text(fragment: str) -> str:
 def apply_citations(
     root: Path, config: SiteConfig, checked: Sequence[Planned], bodies: Mapping[str, RenderedBody], views: Sequence[EssayView],
     use_cache: bool, memo: Memo | None = None, ahead: PlainCites | None = None, files: Mapping[str, str] | None = None,
-    writes: bool = True,
+    writes: bool = True, scratch: Path | None = None,
 ) -> Cited:
     """`ahead`: "cite this essay" as `plain_cites_ahead` made it, if it was. `files`:
     the cache file of each slim body (whose citations are read from there). `writes`:
-    False when the cache is read but never written (check)."""
+    False when the cache is read but never written (check). `scratch`: a build's own
+    folder for what it may not keep (check's, --no-cache's), finished citations there."""
     cache = cache_folder(root, use_cache)
     clusters = Clusters(bodies, files or {})
     uses_citations = bool(config.bibliography) or any(clusters.has_any(p.essay.slug) for p in checked)
@@ -102,7 +103,7 @@ def apply_citations(
         inputs = (id(config), tuple(views), held, tuple((slug, bib.items) for slug, bib in bibs.items()))
         token = memo.token("citation inputs", inputs)
         return memo.recall(("cited", token), lambda: _checked_and_formatted(root, config, checked, clusters, bibs, views, cache, memo=memo))
-    return _checked_and_formatted(root, config, checked, clusters, bibs, views, cache, problems, writes=writes)
+    return _checked_and_formatted(root, config, checked, clusters, bibs, views, cache, problems, writes=writes, scratch=scratch)
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,7 @@ def _sent(clusters: Sequence[Any]) -> _Sent:
 def _checked_and_formatted(
     root: Path, config: SiteConfig, checked: Sequence[Planned], clusters: Clusters, bibs: Mapping[str, Bibliography],
     views: Sequence[EssayView], cache: Path | None, problems: list[Problem] | None = None, memo: Memo | None = None,
-    writes: bool = True,
+    writes: bool = True, scratch: Path | None = None,
 ) -> Cited:
     problems = list(problems or [])
     published = {v.slug for v in views}
@@ -163,7 +164,7 @@ def _checked_and_formatted(
     if problems:
         return Cited(tuple(views), problems=tuple(problems))
     assert style is not None
-    return _format(config, views, clusters, sent, bibs, style, cache, memo, writes)
+    return _format(config, views, clusters, sent, bibs, style, cache, memo, writes, scratch)
 
 
 def _bibliographies(
@@ -191,12 +192,14 @@ def _bibliographies(
 
 def _format(
     config: SiteConfig, views: Sequence[EssayView], clusters: Clusters, sent: Mapping[str, _Sent], bibs: Mapping[str, Bibliography], style: Path,
-    cache: Path | None, memo: Memo | None = None, writes: bool = True,
+    cache: Path | None, memo: Memo | None = None, writes: bool = True, scratch: Path | None = None,
 ) -> Cited:
-    store = _CitedStore(JsonStore(cache / "cited" if cache else None, writes), memo)
+    store = _CitedStore(JsonStore(cache / "cited" if cache else None, writes, scratch / "cited" if scratch else None), memo)
     # A build that streams keeps none of an essay's finished citations that its page
-    # can read from the cache entry (_leaner); serve and check hold them.
-    lean = memo is None and cache is not None and writes
+    # can read from the cache entry (_leaner), nor do check and --no-cache (theirs are
+    # written to their scratch folder); serve holds them.
+    keeps = cache is not None and writes
+    lean = memo is None and (keeps or scratch is not None)
     made = _Made()
     used: set[str] = set()
     try:
@@ -218,7 +221,7 @@ def _format(
         return Cited(tuple(views), problems=(config.doc.problem(("citations",), str(exc)),))
     if made.failures:
         return Cited(tuple(views), problems=_format_problems(config, made.todo, bibs, made.error()))
-    if lean:  # a build's (serve and check sweep nothing): every entry it uses is known
+    if lean and keeps:  # a build's (serve, check and --no-cache sweep nothing): every entry it uses is known
         sweep_unused(cache / "cited", made.keys, ".json", time.time())
         # pandoc's results: those of essays whose finished citations were cached are not
         # asked for; gone after a week so, one costs a formatting when it is wanted again.

@@ -116,7 +116,7 @@ def _render_remembered(
     (serve's), a body's search text is not kept (a sixth of what serve holds per essay)."""
     found: list[RenderedBody | None] = []
     for job in jobs:
-        known = memo.find(("body", job.digest, job.ctx))
+        known = memo.find(("body", job.digest, job.ctx, search))
         fresh = known is not None and all(cache.digests(path) == digest for path, digest in known[1])
         found.append(known[0] if fresh else None)
     missing = [i for i, body in enumerate(found) if body is None]
@@ -124,7 +124,7 @@ def _render_remembered(
     for i, body in zip(missing, rendered):
         found[i] = body = body if search else body.without_search_text()
         deps = tuple((path, cache.digests(path)) for path in body.deps)
-        memo.remember(("body", jobs[i].digest, jobs[i].ctx), (body, deps))
+        memo.remember(("body", jobs[i].digest, jobs[i].ctx, search), (body, deps))
     return [b for b in found if b is not None], count
 
 
