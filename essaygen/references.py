@@ -226,6 +226,8 @@ def _format(
         # pandoc's results: those of essays whose finished citations were cached are not
         # asked for; gone after a week so, one costs a formatting when it is wanted again.
         sweep_unused(cache / "citations", used, ".json", time.time())
+        # Converted .bib files: an edited bibliography's old versions (one folder, no subfolders).
+        sweep_unused(cache / "bib", {key for bib in bibs.values() for key in bib.stored}, ".json", time.time(), flat=True)
     references = _collection(made.views, made.collection)
     return Cited(tuple(made.views), made.extras, (), tuple(made.downloads), references)
 

@@ -1,7 +1,8 @@
 """Removing the cache entries that builds no longer use.
 
-The body and citation caches are content-addressed (`<folder>/<2 hex>/<key>.<ext>`):
-an edited essay gets a new entry and its old one stays behind. A build that writes
+The body and citation caches are content-addressed (`<folder>/<2 hex>/<key>.<ext>`,
+or `bib/<key>.json` for converted bibliographies): an edited essay or bibliography gets
+a new entry and its old one stays behind. A build that writes
 the cache knows every key it uses (and, for bodies, the last build's); at most once a
 day it removes the other entries of such a folder, if they were made more than a
 week ago. The week spares what a `--drafts` build, an embargoed essay's release or
@@ -20,19 +21,19 @@ EVERY = 24 * 3600            # seconds between two sweeps of one folder
 STAMP = ".swept"             # in the folder: its modification time is the last sweep
 
 
-def sweep_unused(folder: Path | str | None, used: Iterable[str], suffix: str, now: float) -> int:
-    """Remove the files of `folder`'s subfolders that are not `<key><suffix>` for a key
-    in `used` (a temporary file left by a killed build is not either) and are older
-    than GRACE, if the folder's last sweep was more than EVERY ago. Returns how many
-    were removed."""
+def sweep_unused(folder: Path | str | None, used: Iterable[str], suffix: str, now: float, flat: bool = False) -> int:
+    """Remove the files of `folder`'s subfolders (of `folder` itself if `flat`) that are
+    not `<key><suffix>` for a key in `used` (a temporary file left by a killed build is
+    not either) and are older than GRACE, if the folder's last sweep was more than EVERY
+    ago. Returns how many were removed."""
     if folder is None or not _due(Path(folder), now):
         return 0
     keys = used if isinstance(used, (set, frozenset)) else set(used)  # looked up once a file
     removed = 0
-    for sub in _subfolders(Path(folder)):
+    for sub in [str(folder)] if flat else [s.path for s in _subfolders(Path(folder))]:
         for entry in _files(sub):
             name = entry.name
-            kept = name.endswith(suffix) and name[: -len(suffix)] in keys
+            kept = name == STAMP or (name.endswith(suffix) and name[: -len(suffix)] in keys)
             if not kept and _older(entry, now - GRACE):
                 removed += _remove(entry.path)
     return removed
@@ -63,9 +64,9 @@ def _subfolders(folder: Path) -> list[os.DirEntry[str]]:
         return []
 
 
-def _files(sub: os.DirEntry[str]) -> list[os.DirEntry[str]]:
+def _files(folder: str) -> list[os.DirEntry[str]]:
     try:
-        with os.scandir(sub.path) as entries:
+        with os.scandir(folder) as entries:
             return [e for e in entries if e.is_file(follow_symlinks=False)]
     except OSError:
         return []

@@ -57,6 +57,17 @@ def test_a_folder_is_swept_at_most_once_a_day(tmp_path: Path) -> None:
     assert sweep_unused(tmp_path, set(), ".body", now + EVERY + 60) == 1 and not second.exists()
 
 
+def test_a_flat_folder_is_swept_but_its_stamp(tmp_path: Path) -> None:
+    now = time.time()
+    for name in ("aa11.json", "bb22.json"):
+        (tmp_path / name).write_text("x")
+        os.utime(tmp_path / name, (now - GRACE - 60, now - GRACE - 60))
+    assert sweep_unused(tmp_path, {"aa11"}, ".json", now, flat=True) == 1
+    os.utime(tmp_path / STAMP, (now - GRACE - 60, now - GRACE - 60))  # an old stamp is kept too
+    assert sweep_unused(tmp_path, {"aa11"}, ".json", now + EVERY + 60, flat=True) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [STAMP, "aa11.json"]
+
+
 def test_a_missing_cache_folder_is_left_missing(tmp_path: Path) -> None:
     assert sweep_unused(tmp_path / "none", set(), ".body", time.time()) == 0
     assert sweep_unused(None, set(), ".body", time.time()) == 0
@@ -121,7 +132,7 @@ def test_only_a_build_that_writes_its_cache_sweeps(sample_site: Path, tmp_path: 
     build_into(sample_site, tmp_path / "out", write=False, collect=True, memo=Memo())  # serve
     assert calls == []
     build_into(sample_site, tmp_path / "out")
-    assert sorted(Path(c).name for c in calls) == ["bodies", "citations", "cited"]
+    assert sorted(Path(c).name for c in calls) == ["bib", "bodies", "citations", "cited"]
 
 
 def test_pandocs_results_not_asked_for_in_a_week_go(sample_site: Path, tmp_path: Path) -> None:
@@ -147,3 +158,20 @@ def test_pandocs_results_not_asked_for_in_a_week_go(sample_site: Path, tmp_path:
     essay.write_text(text, encoding="utf-8")
     build_into(sample_site, out)  # the first version again: formatted again, the same
     assert tree_bytes(out) == expected
+
+
+def test_an_edited_bibliographys_old_conversion_goes_once_old(sample_site: Path, tmp_path: Path) -> None:
+    """The cache keeps each .bib file as pandoc converted it, under its content: an
+    edited bibliography's old conversion goes once a week old, never the one in use."""
+    cache, out = sample_site / CACHE_DIR, tmp_path / "out"
+    build_into(sample_site, out)
+    first = files_of(cache, "bib")
+    assert len(first) == 1
+    bib = sample_site / "content" / "references.bib"
+    bib.write_text(bib.read_text(encoding="utf-8") + "\n% a comment added later\n", encoding="utf-8")
+    build_into(sample_site, out)
+    both = files_of(cache, "bib")
+    assert len(both) == 2 and first < both
+    backdate(cache, GRACE + EVERY + 60)
+    build_into(sample_site, out)
+    assert files_of(cache, "bib") == both - first

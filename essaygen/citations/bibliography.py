@@ -38,6 +38,7 @@ _JSON_FIX = "fix the JSON here (often a missing or extra comma, quote or bracket
 class Bibliography:
     items: Mapping[str, Mapping] = field(default_factory=dict)  # key -> CSL-JSON item (id == key)
     origins: Mapping[str, tuple[str, int, int]] = field(default_factory=dict)  # key -> (path, line, col)
+    stored: tuple[str, ...] = field(default=(), compare=False)  # keys of the converted .bib files in the cache
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class _Loaded:
 
     items: tuple[tuple[dict, int, int], ...]
     problems: tuple[Problem, ...]
+    stored: str | None = None  # the key of its converted form in the cache (a .bib file's)
 
 
 # --- public ----------------------------------------------------------------------------
@@ -59,10 +61,12 @@ def load_bibliography(
     items: dict[str, Mapping] = {}
     origins: dict[str, tuple[str, int, int]] = {}
     problems: list[Problem] = []
+    stored: list[str] = []
     for path in paths:
         shown = display_path(path, root)
         loaded = _load_file(Path(path), shown, cache_dir, writable)
         problems.extend(loaded.problems)
+        stored += [loaded.stored] if loaded.stored else []
         for item, line, col in loaded.items:
             key = item["id"]
             if key in origins:
@@ -70,7 +74,7 @@ def load_bibliography(
                 continue
             items[key] = MappingProxyType(item)
             origins[key] = (shown, line, col)
-    bib = Bibliography(MappingProxyType(items), MappingProxyType(origins))
+    bib = Bibliography(MappingProxyType(items), MappingProxyType(origins), tuple(stored))
     return bib, tuple(problems)
 
 
@@ -275,7 +279,7 @@ def _load_bib(data: bytes, text: str, shown: str, cache_dir: Path | None, writab
         problems += [Problem(shown, line, col, message) for _, message in wrong]
         if "id" in kept:
             items.append((kept, line, col))
-    return _Loaded(tuple(items), tuple(problems))
+    return _Loaded(tuple(items), tuple(problems), cache.stem if cache is not None else None)
 
 
 def _with_bib_positions(items: list[dict], positions: list[tuple[str, int, int, int]]):
