@@ -271,6 +271,23 @@ def test_serve_holds_no_essay_text_no_search_text_and_its_pages_packed(sample_si
     assert page.data is None and (page.bytes() or b"").startswith(b"<!DOCTYPE html>")
 
 
+def test_serve_tidies_its_memory_once_left_alone_after_a_rebuild() -> None:
+    """The collector's full collection (cycles the last rebuilds let go) runs while the
+    site is left alone, once per rebuild, never inside a rebuild's time."""
+    from essaygen.serve import Rebuilder
+
+    events: list[str] = []
+    rebuilder = Rebuilder(lambda: events.append("run"), lambda: events.append("tidy"))
+    try:
+        _wait_for(lambda: events == ["tidy"], timeout=5)  # after serve's first build
+        time.sleep(0.7)
+        assert events == ["tidy"], "once, not every idle moment"
+        rebuilder.poke()
+        _wait_for(lambda: events == ["tidy", "run", "tidy"], timeout=5)
+    finally:
+        rebuilder.stop.set()
+
+
 def test_serve_keeps_what_it_formats_and_check_writes_nothing(sample_site: Path, tmp_path: Path) -> None:
     from essaygen.build import check_site
 
