@@ -57,6 +57,14 @@ def entry_file(folder: str | None, scratch: str | None, name: str) -> str | None
     return spilled
 
 
+def entry_written(folder: str | None, scratch: str | None, writable: bool, name: str) -> str | None:
+    """Where an entry is written: the scratch folder if the build has one, else the site's
+    cache folder if it may be written, else nowhere (None)."""
+    if scratch is not None:
+        return f"{scratch}/{name}"
+    return f"{folder}/{name}" if folder is not None and writable else None
+
+
 class JsonStore:
     """Checksummed JSON files under one folder, written atomically. `scratch`: where
     entries go when the folder may not be written (check's, --no-cache's own folder)."""
@@ -77,11 +85,11 @@ class JsonStore:
 
     def save(self, key: str, value: Any) -> bool:
         """Whether the value is stored (a cache that cannot be written only costs time)."""
-        file = Path(f"{self.scratch}/{key[:2]}/{key}.json") if self.scratch is not None else self.file(key)
-        if file is None or not (self.writable or self.scratch is not None):
+        file = entry_written(self.folder, self.scratch, self.writable, f"{key[:2]}/{key}.json")
+        if file is None:
             return False
         payload = json.dumps(value, ensure_ascii=False, sort_keys=True)  # one line of JSON
-        return _write_atomically(file, (_checksum(payload) + "\n" + payload).encode("utf-8"))
+        return _write_atomically(Path(file), (_checksum(payload) + "\n" + payload).encode("utf-8"))
 
 
 def read_entry(file: Path | str) -> Any | None:
@@ -141,11 +149,6 @@ class BodyCache:
         """Where the body stored under `key` is read from, or would be written to."""
         return entry_file(self.folder, self.scratch, f"{key[:2]}/{key}.body")
 
-    @property
-    def stores(self) -> bool:
-        """Whether bodies put here are stored (in the site's cache, or in a scratch folder)."""
-        return self.writable or self.scratch is not None
-
     def get(self, key: str) -> RenderedBody | None:
         """The whole body, or None when absent, damaged, or made from other data files."""
         parts = _body_parts(self.file(key), (META, HTML, TEXT, TERMS))
@@ -173,8 +176,8 @@ class BodyCache:
 
     def put(self, key: str, body: RenderedBody) -> bool:
         """Whether the body was stored."""
-        path = f"{self.scratch}/{key[:2]}/{key}.body" if self.scratch is not None else self.file(key)
-        if path is None or not self.stores:
+        path = entry_written(self.folder, self.scratch, self.writable, f"{key[:2]}/{key}.body")
+        if path is None:
             return False
         meta = _meta_of(body)
         meta["deps"] = {dep: self.digests(dep) for dep in body.deps}
