@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 import weakref
 from collections.abc import Callable
 from dataclasses import replace
@@ -26,6 +27,7 @@ from essaygen.cache import JsonStore
 from essaygen.output import Kept
 from essaygen.record import package_fingerprint
 from essaygen.site import EssayView, SeriesView, Site
+from essaygen.sweep import sweep_unused
 
 # What an essay page may read of `site` and still be cached by the key below.
 SITE_ATTRIBUTES = frozenset({"config", "series", "nav_pages", "drafts"})
@@ -170,7 +172,9 @@ def analyses_from_cache(env: jinja2.Environment, folder: Path | None) -> Callabl
     def save() -> None:
         if key and known:
             entries = [[list(k), v if isinstance(v, bool) or v is None else sorted(v)] for k, v in known.items()]
-            store.save(key, entries)
+            if store.save(key, entries):
+                # Each edit of a template makes an entry: only the current one is needed.
+                sweep_unused(store.folder, {key}, ".json", time.time())
 
     _SAVERS[env] = save
     return save

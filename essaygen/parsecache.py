@@ -6,13 +6,15 @@ per essay, and a build in a new process would otherwise redo it for every file.
 The cache is one pickle per site configuration and essaygen version, holding each
 file's parse (a streaming build's essays without their bodies, whose digests stay)
 under its size, modification and change times and inode: the same evidence the
-build record (record.py) trusts. A damaged or foreign file is ignored.
+build record (record.py) trusts. A damaged or foreign file is ignored; one another
+configuration made goes once it is a week old (sweep.py).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import time
 from pathlib import Path
 
 from essaygen import record
@@ -20,8 +22,11 @@ from essaygen.pickles import KeptByState, State, file_state
 from essaygen.config import SiteConfig
 from essaygen.content import Essay, Page, SourceFile
 from essaygen.problems import Problem
+from essaygen.sweep import sweep_unused
 
 VERSION = 1
+PARSED = "parsed"             # the cache's folder of them
+SUFFIX = ".pickle"
 Parsed = tuple[Essay | Page | None, list[Problem]]
 
 
@@ -38,7 +43,7 @@ class ParseCache:
             return cls(None, root)
         # Parsing depends on the configuration and on essaygen's own code.
         key = hashlib.sha256(f"{VERSION}\x00{record.package_fingerprint()}\x00{config!r}".encode("utf-8", "surrogatepass")).hexdigest()
-        return cls(folder / "parsed" / f"{key}.pickle", root)
+        return cls(folder / PARSED / f"{key}{SUFFIX}", root)
 
     def recall(self, item: SourceFile) -> tuple[State | None, Parsed | None]:
         """(the file's state, its parse when the cache has it for that state)."""
@@ -51,5 +56,8 @@ class ParseCache:
         self.kept.put(item.path, state, parsed)
 
     def save(self) -> None:
-        """Keep this build's parses (only these: deleted files leave the cache)."""
+        """Keep this build's parses (only these: deleted files leave the cache). Every
+        edit of site.yaml and every essaygen version starts a file: the others go."""
         self.kept.save()
+        if self.kept.file is not None:
+            sweep_unused(self.kept.file.parent, {self.kept.file.name[: -len(SUFFIX)]}, SUFFIX, time.time(), flat=True)

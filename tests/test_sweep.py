@@ -132,7 +132,7 @@ def test_only_a_build_that_writes_its_cache_sweeps(sample_site: Path, tmp_path: 
     build_into(sample_site, tmp_path / "out", write=False, collect=True, memo=Memo())  # serve
     assert calls == []
     build_into(sample_site, tmp_path / "out")
-    assert sorted(Path(c).name for c in calls) == ["bib", "bodies", "citations", "cited"]
+    assert sorted(Path(c).name for c in calls) == ["bib", "bodies", "citations", "cited", "parsed", "templates"]
 
 
 def test_pandocs_results_not_asked_for_in_a_week_go(sample_site: Path, tmp_path: Path) -> None:
@@ -175,3 +175,27 @@ def test_an_edited_bibliographys_old_conversion_goes_once_old(sample_site: Path,
     backdate(cache, GRACE + EVERY + 60)
     build_into(sample_site, out)
     assert files_of(cache, "bib") == both - first
+
+
+def test_parses_and_template_analyses_of_an_old_site_yaml_or_template_go_once_old(sample_site: Path, tmp_path: Path) -> None:
+    """Parsed front matter is kept per configuration, what the templates read per their
+    sources: an edit of site.yaml or of a template starts a new entry; the old one goes
+    once a week old, never the one in use, and the next build is unchanged."""
+    cache, out = sample_site / CACHE_DIR, tmp_path / "out"
+    build_into(sample_site, out)
+    parsed, analyses = files_of(cache, "parsed"), files_of(cache, "templates")
+    assert len(parsed) == len(analyses) == 1
+    config = sample_site / "site.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("title: The Lab Essays\n", "title: The Lab Essays, edited\n", 1), encoding="utf-8")
+    (sample_site / "templates").mkdir()
+    base = Path(__file__).parent.parent / "themes" / "lab" / "templates" / "base.html"
+    (sample_site / "templates" / "base.html").write_text(base.read_text(encoding="utf-8") + "{# edited #}\n", encoding="utf-8")
+    build_into(sample_site, out)
+    both_parsed, both_analyses = files_of(cache, "parsed"), files_of(cache, "templates")
+    assert len(both_parsed) == len(both_analyses) == 2 and parsed < both_parsed and analyses < both_analyses
+    expected = tree_bytes(out)
+    backdate(cache, GRACE + EVERY + 60)
+    build_into(sample_site, out)
+    assert files_of(cache, "parsed") == both_parsed - parsed
+    assert files_of(cache, "templates") == both_analyses - analyses
+    assert tree_bytes(out) == expected
