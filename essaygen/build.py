@@ -39,7 +39,7 @@ from essaygen.memory import release_freed
 from essaygen.overlap import interleave
 from essaygen.output import WriteStats, kept_manifests as output_kept, write_output
 from essaygen.pages import EssayExtras, EssayPages, OutputFile, plan_pages
-from essaygen.pagecache import KeptPages as PagesKept, analyse, analyses_from_cache, chrome_digest, essay_pages_cacheable, listing_digest, listing_shape, reads_word_counts
+from essaygen.pagecache import KeptPages as PagesKept, analyse, analyses_from_cache, chrome_digest, essay_pages_cacheable, listing_digest, listing_parts, reads_word_counts, ListingNumbers, ReadingEnvironment
 from essaygen.problems import Problem, SiteError, UsageError, raise_if
 from essaygen.render_pool import BodyJob, HeadStart, render_bodies
 from essaygen.schedule import DRAFT, Planned, Schedule, plan_schedule
@@ -453,7 +453,9 @@ def _search_files(root: Path, site: Site, searchable: Mapping[str, SearchSource]
 
 def _environment(root: Path, theme: Theme, options: BuildOptions) -> jinja2.Environment:
     def make() -> jinja2.Environment:
-        env = make_environment(root, theme, cache_folder(root, options.writes_cache))
+        # serve's tells which essays a listing read (pagecache.ReadingEnvironment).
+        kind = jinja2.Environment if options.memo is None else ReadingEnvironment
+        env = make_environment(root, theme, cache_folder(root, options.writes_cache), kind)
         env.globals["generator"] = f"essaygen {__version__}"
         env.globals["asset_versions"] = asset_versions(theme)
         return env
@@ -470,9 +472,11 @@ def _essay_pages(root: Path, loaded: Loaded, site: Site, env: jinja2.Environment
     memo = options.memo
     if memo is not None and loaded.theme is not None and essay_pages_cacheable(env):
         chrome = chrome_digest(site, theme_digest(root, loaded.theme))
-        shape = listing_shape(site, env, chrome)
-        listings = None if shape is None else f"listings {memo.token('listing shape', shape)}"
-        return EssayPages(None, chrome, workers, listings, reads_word_counts(env), memo)
+        parts = listing_parts(site, env, chrome)
+        if parts is None:
+            return EssayPages(None, chrome, workers, None, reads_word_counts(env), memo)
+        numbers = ListingNumbers.of(parts, memo)
+        return EssayPages(None, chrome, workers, f"listings {numbers.frame}", reads_word_counts(env), memo, numbers)
     save_analyses = analyses_from_cache(env, folder if options.writes_cache else None)
     if kept is None or loaded.theme is None or not essay_pages_cacheable(env):
         return EssayPages(workers=workers)

@@ -13,10 +13,11 @@ build constantly while typing, and the next good build should still be quick).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
 _MISSING = object()
 
 
@@ -42,6 +43,7 @@ class Memo:
         self._now: dict[Hashable, Any] = {}
         self._before: dict[Hashable, Any] = {}
         self._tokens: dict[str, tuple[Any, int]] = {}
+        self._named_tokens: dict[str, dict[Any, tuple[Any, int]]] = {}
         self._counter = 0
 
     def recall(self, key: Hashable, make: Callable[[], T]) -> T:
@@ -80,6 +82,21 @@ class Memo:
         self._counter += 1
         self._tokens[kind] = (value, self._counter)
         return self._counter
+
+    def tokens(self, kind: str, values: Mapping[K, Any]) -> dict[K, int]:
+        """`token` for each of many named values at once: a name's number is the same as
+        last time when its value equals its last value of this kind. A number never
+        stands for two different values, so equal numbers mean equal values."""
+        last: dict[Any, tuple[Any, int]] = self._named_tokens.get(kind, {})
+        now: dict[K, tuple[Any, int]] = {}
+        for name, value in values.items():
+            found = last.get(name)
+            if found is None or found[0] != value:
+                self._counter += 1
+                found = (value, self._counter)
+            now[name] = found
+        self._named_tokens[kind] = now  # the names of this build only
+        return {name: found[1] for name, found in now.items()}
 
     def succeeded(self) -> None:
         """The build succeeded: forget what it did not use."""

@@ -15,15 +15,18 @@ import hashlib
 import os
 import time
 import weakref
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import jinja2
 from jinja2 import meta, nodes
 
 from essaygen import __version__
 from essaygen.cache import JsonStore
+from essaygen.memo import Memo
 from essaygen.output import Kept
 from essaygen.record import package_fingerprint
 from essaygen.site import EssayView, SeriesView, Site
@@ -274,12 +277,79 @@ def listing_shape(site: Site, env: jinja2.Environment, chrome: str) -> tuple[obj
     read = _attributes_read(env, LISTING_TEMPLATES)
     if read is None:
         return None
-    essays = tuple(_listed(e, "words" in read) + (e.tags, e.authors, e.series, e.image, e.image_alt, e.draft, e.revisions, e.updated, e.prev, e.next) for e in site.essays)
+    essays = tuple(_shown_in_listings(e, "words" in read) for e in site.essays)
     if read & BODY_ATTRIBUTES:
-        essays += tuple(_body_digest(e) + hashlib.sha256((e.held_references + e.cite_html).encode()).hexdigest() for e in site.essays)
+        essays += tuple(_body_shown(e) for e in site.essays)
+    return (chrome, essays, *_around_the_essays(site, read))
+
+
+@dataclass(frozen=True)
+class ListingParts:
+    """What listing pages can show, in parts (serve's). The frame: the navigation, site
+    and theme, and which essays there are, in which order, and what each listing lists
+    (their tags, authors and series); its change makes every listing again. Each other
+    part makes again only the listings that read it (`ReadingEnvironment`): the parts of
+    the site around the essays (references, the schedule, standalone pages…), what a
+    listing shows of each essay, and apart, each essay's links to its neighbours (which
+    change with a neighbour's title)."""
+
+    frame: tuple[object, ...]
+    around: dict[str, object]                   # by the attribute of `site` that holds it
+    essays: dict[str, tuple[object, ...]]       # by slug
+    neighbours: dict[str, tuple[object, ...]]   # by slug: (prev, next)
+
+
+@dataclass(frozen=True)
+class ListingNumbers:
+    """A number for each part of `ListingParts` (Memo.token): the same as the last
+    build's where the part is."""
+
+    frame: int
+    around: dict[str, int]
+    essays: dict[str, tuple[int, int]]          # (what a listing shows, its neighbours)
+
+    @classmethod
+    def of(cls, parts: ListingParts, memo: Memo) -> ListingNumbers:
+        own, links = memo.tokens("listed essay", parts.essays), memo.tokens("essay's neighbours", parts.neighbours)
+        return cls(memo.token("listing frame", parts.frame), memo.tokens("around the essays", parts.around), {slug: (own[slug], links[slug]) for slug in own})
+
+
+# The parts of the site a listing's own variables hold (pages.site_listings).
+EXTRA_PARTS = {"series": "series", "references": "references", "page": "pages"}
+
+
+def listing_parts(site: Site, env: jinja2.Environment, chrome: str) -> ListingParts | None:
+    """`listing_shape` in parts; None when the templates cannot be checked."""
+    read = _attributes_read(env, LISTING_TEMPLATES)
+    if read is None:
+        return None
+    words, bodies = "words" in read, bool(read & BODY_ATTRIBUTES)
+    essays = {e.slug: _shown_in_listings(e, words, False) + ((_body_shown(e),) if bodies else ()) for e in site.essays}
+    members = tuple((e.slug, e.tags, e.authors, e.series) for e in site.essays)
+    around = {
+        "series": tuple((s.key, s.teasers) for s in site.series),  # a series' title and parts: chrome and frame
+        "references": site.references,
+        "next_release": site.next_release,
+        "next_announce": site.next_announce,
+        "pages": site.pages,
+        "home": site.home,
+        "as_of": site.as_of,
+    }
+    return ListingParts((chrome, members), around, essays, {e.slug: (e.prev, e.next) for e in site.essays})
+
+
+def _shown_in_listings(essay: EssayView, words: bool, neighbours: bool = True) -> tuple[object, ...]:
+    e = essay
+    shown = _listed(e, words) + (e.tags, e.authors, e.series, e.image, e.image_alt, e.draft, e.revisions, e.updated)
+    return shown + (e.prev, e.next) if neighbours else shown
+
+
+def _body_shown(essay: EssayView) -> str:
+    return _body_digest(essay) + hashlib.sha256((essay.held_references + essay.cite_html).encode()).hexdigest()
+
+
+def _around_the_essays(site: Site, read: frozenset[str]) -> tuple[object, ...]:
     return (
-        chrome,
-        essays,
         tuple((s.key, s.teasers) for s in site.series),
         site.references,
         site.next_release,
@@ -288,6 +358,69 @@ def listing_shape(site: Site, env: jinja2.Environment, chrome: str) -> tuple[obj
         site.home,
         site.as_of if "as_of" in read else None,
     )
+
+
+class Reads:
+    """What one render read: which essays, whether any link to a neighbour, and which
+    attributes of `site`."""
+
+    def __init__(self) -> None:
+        self.slugs: set[str] = set()
+        self.neighbours = False
+        self.site: set[str] = set()
+
+
+_NEIGHBOURS = frozenset({"prev", "next"})
+
+
+class ReadingEnvironment(jinja2.Environment):
+    """A Jinja environment that can tell what a render read (serve's): templates reach
+    every attribute and item through `getattr` and `getitem`, the filters that take an
+    `attribute=` too. A listing page is then made again when what it read changed (an
+    essay, the references…), or the frame around every listing; not on every edit."""
+
+    reading: Reads | None = None
+
+    # Inlined, both: a listing of 1,000 essays makes ~25,000 lookups.
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        reading = self.reading
+        if reading is not None:
+            kind = type(obj)
+            if kind is EssayView:
+                reading.slugs.add(obj.slug)
+                if attribute in _NEIGHBOURS:
+                    reading.neighbours = True
+            elif kind is Site:
+                reading.site.add(attribute)
+        return _GETATTR(self, obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        reading = self.reading
+        if reading is not None:
+            kind = type(obj)
+            if kind is EssayView:
+                reading.slugs.add(obj.slug)
+                if argument in _NEIGHBOURS:
+                    reading.neighbours = True
+            elif kind is Site and isinstance(argument, str):
+                reading.site.add(argument)
+        return _GETITEM(self, obj, argument)
+
+
+_GETATTR, _GETITEM = jinja2.Environment.getattr, jinja2.Environment.getitem
+
+
+@contextmanager
+def reads_of(env: jinja2.Environment) -> Iterator[Reads | None]:
+    """What the renders in the block read; None when `env` cannot tell."""
+    if not isinstance(env, ReadingEnvironment):
+        yield None
+        return
+    env.reading = found = Reads()
+    try:
+        yield found
+    finally:
+        env.reading = None
 
 
 def listing_page_key(listings: str, template: str, path: str, head: object, root_relative: bool) -> str:

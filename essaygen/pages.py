@@ -64,6 +64,7 @@ class EssayPages:
     listings: str | None = None    # pagecache.listing_digest: listing pages are cached under it
     part_words: bool = True        # whether essay pages show other parts' exact word counts
     memo: Any = None               # a memo.Memo (serve): pages kept in memory, keyed by what they show
+    listed: Any = None             # serve: a pagecache.ListingNumbers, what listing pages are remembered under
 
 
 @dataclass(frozen=True)
@@ -114,8 +115,7 @@ def _known_listing(how: EssayPages, site: Site, env: jinja2.Environment, listing
     """A listing page serve remembers, or one the last builds made (with its key, to be
     loaded only if the output lacks it); else None and the key to render it under."""
     if how.memo is not None and how.listings is not None:
-        key = ("listing", how.listings, listing.template, listing.path, listing.head, listing.root_relative)
-        return how.memo.recall(key, lambda: packed(_render_listing(site, env, listing))), None
+        return _remembered_listing(how.memo, how.listed, site, env, listing), None
     if how.cache is None or how.listings is None:
         return None, None
     from essaygen.pagecache import listing_page_key
@@ -124,6 +124,36 @@ def _known_listing(how: EssayPages, site: Site, env: jinja2.Environment, listing
     if not how.cache.has(key):
         return None, key
     return cached_file(how.cache, key, _file_of(listing.path), lambda: _render_listing(site, env, listing).bytes() or b""), None
+
+
+def _remembered_listing(memo: Any, numbers: Any, site: Site, env: jinja2.Environment, listing: Listing) -> OutputFile:
+    """serve's listing page: the one it made last, unless the frame around every listing
+    changed, or a part of the site it read did: an essay, the references, the schedule…
+    (`numbers`: a pagecache.ListingNumbers)."""
+    from essaygen.pagecache import EXTRA_PARTS, reads_of
+
+    key = ("listing", numbers.frame, listing.template, listing.path, listing.head, listing.root_relative)
+    found = memo.find(key)
+    if found is not None:
+        page, neighbours, essays, around = found
+        if all(_shown_as(numbers.essays.get(slug), neighbours) == n for slug, n in essays) and all(numbers.around.get(part) == n for part, n in around):
+            return page  # type: ignore[no-any-return]
+    with reads_of(env) as read:
+        page = packed(_render_listing(site, env, listing))
+    # A template that cannot tell what it read depends on everything.
+    neighbours = read is None or read.neighbours
+    slugs = numbers.essays if read is None else read.slugs
+    parts = numbers.around.keys() if read is None else (read.site | {EXTRA_PARTS[name] for name in listing.extra if name in EXTRA_PARTS}) & numbers.around.keys()
+    memo.remember(key, (
+        page, neighbours,
+        tuple((slug, _shown_as(numbers.essays.get(slug), neighbours)) for slug in slugs),
+        tuple((part, numbers.around[part]) for part in parts),
+    ))
+    return page
+
+
+def _shown_as(numbers: tuple[int, int] | None, neighbours: bool) -> object:
+    return numbers if numbers is None or neighbours else numbers[0]
 
 
 def _file_of(path: str) -> str:

@@ -15,7 +15,7 @@ import re
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
@@ -275,13 +275,18 @@ class _Rounds:
 
     def format(self, formatter: Formatter, views: Sequence[EssayView], made: _Made) -> None:
         config, sent, style = self.config, self.sent, self.style
-        own_items = {v.slug: export.essay_csl_item(**_csl_fields(config, cite_inputs(v))) for v in views}
-        keys = {v.slug: _cited_key(v, sent[v.slug].digest, _bib_digest(self.bibs[v.slug], self.digests), own_items[v.slug], self.common) for v in views}
-        made.keys += keys.values()
         made.everything.update((key, self.bibs[v.slug].items[key]) for v in views for key in sent[v.slug].keys if key in self.bibs[v.slug].items)
+        # serve: an essay whose inputs are unchanged is neither looked up nor linked again.
+        memo = self.store.memo
+        memo_keys = {v.slug: self._memo_key(v) for v in views} if memo is not None else {}
+        done = {slug: found for slug, key in memo_keys.items() if memo is not None and (found := memo.find(key)) is not None}
+        rest = [v for v in views if v.slug not in done]
+        own_items = {v.slug: export.essay_csl_item(**_csl_fields(config, cite_inputs(v))) for v in rest}
+        keys = {v.slug: _cited_key(v, sent[v.slug].digest, _bib_digest(self.bibs[v.slug], self.digests), own_items[v.slug], self.common) for v in rest}
+        made.keys += keys.values()
         # An essay whose finished citations are cached sends pandoc nothing.
-        done = {v.slug: found for v in views if (found := _load_cited(self.store, v, self.clusters, keys[v.slug], self.lean)) is not None}
-        todo = [v for v in views if v.slug not in done]
+        done.update((v.slug, found) for v in rest if (found := _load_cited(self.store, v, self.clusters, keys[v.slug], self.lean)) is not None)
+        todo = [v for v in rest if v.slug not in done]
         clusters = {v.slug: self.clusters[v.slug] for v in todo}
         items = {v.slug: _cited_items(sent[v.slug].keys, self.bibs[v.slug]) for v in todo}
         requests = [CitationRequest(tuple(clusters[v.slug]), items[v.slug], style, config.language) for v in todo]
@@ -310,6 +315,15 @@ class _Rounds:
             made.views.append(new_view)
             made.extras[view.slug] = extras
             made.downloads += files
+            if memo is not None:
+                memo.remember(memo_keys[view.slug], (new_view, extras, files))
+
+    def _memo_key(self, view: EssayView) -> Hashable:
+        """What an essay's finished citations are made of, as serve remembers them: the
+        essay (its body, so its citations, and what "cite this" shows), what it sends
+        pandoc, its bibliography, and the site, style, locale and engine."""
+        bib = _bib_digest(self.bibs[view.slug], self.digests)
+        return ("finished citations", view, self.sent[view.slug].digest, bib, id(self.config), repr(self.common))
 
 
 def _cited_key(view: EssayView, sent: str, bib_digest: str, own_item: Mapping[str, Any], common: list[Any]) -> str:

@@ -43,7 +43,7 @@ def template_folders(root: Path, theme: Theme) -> list[Path]:
     return [p for p in (root / "templates", theme.templates) if p.is_dir()]
 
 
-def make_environment(root: Path, theme: Theme, cache: Path | None = None) -> jinja2.Environment:
+def make_environment(root: Path, theme: Theme, cache: Path | None = None, kind: type[jinja2.Environment] = jinja2.Environment) -> jinja2.Environment:
     loader = jinja2.FileSystemLoader([str(p) for p in template_folders(root, theme)])
     bytecode = None
     if cache is not None:  # compiled templates, keyed by their source's checksum
@@ -52,7 +52,7 @@ def make_environment(root: Path, theme: Theme, cache: Path | None = None) -> jin
             bytecode = jinja2.FileSystemBytecodeCache(str(cache / "jinja"))
         except OSError:
             bytecode = None
-    return jinja2.Environment(
+    return kind(
         loader=loader,
         bytecode_cache=bytecode,
         autoescape=True,

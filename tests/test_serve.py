@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from collections.abc import Callable
 
 from conftest import REPO, run_cli, tree_bytes
 from essaygen.build import BuildOptions, build
@@ -315,3 +316,132 @@ def test_a_remembering_rebuild_keeps_each_cited_view(sample_site: Path) -> None:
     again = _without_citations(site.config, site.essays, memo)
     assert first.views and all(a is b for a, b in zip(first.views, again.views, strict=True))
     assert all(view.cite_html for view in first.views)
+
+
+def test_a_remembering_rebuild_links_only_the_edited_essays_citations(sample_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """serve remembers each essay's finished citations by what they are made of: after
+    an edit of one cited essay, its citations alone are looked up and linked again (at
+    1,000 cited essays, linking them all was 0.6 s of every save), and the site is what
+    a build from nothing makes, its references page showing the new title."""
+    from essaygen import references
+
+    looked_up: list[str] = []
+    load = references._load_cited
+    monkeypatch.setattr(references, "_load_cited", lambda store, view, *rest: looked_up.append(view.slug) or load(store, view, *rest))
+    options = BuildOptions(sample_site, as_of="2026-11-22", search=False, write=False, collect=True, memo=Memo())
+    now = datetime.now(timezone.utc)
+    rebuild = _rebuilt_listings(options, monkeypatch)
+    rebuild()
+    assert len(looked_up) == 6, "every essay"
+    looked_up.clear()
+    essay = sample_site / "content" / "essays" / "evaluation.md"
+    essay.write_text(essay.read_text().replace("title:", "title: Renamed,", 1) + "\nA closing line.\n")
+    # The listings that show the essay, and the references page, which names the essays
+    # citing each work; not the other tags' pages, nor the list of tags, nor the about page.
+    assert rebuild() == ["", "authors/lab-team/", "essays/", "references/", "series/lab-essays/", "tags/evaluation/", "tags/evidence/", "tags/q-lab/"]
+    assert looked_up == ["evaluation"]
+    result = build(options, now)
+    assert result.output is not None
+    assert "Renamed, The approach to evaluation" in result.output.files["references/index.html"].bytes().decode()
+    memory = {path: f.bytes() if f.copy_from is None else Path(f.copy_from).read_bytes() for path, f in result.output.files.items()}
+    cold = tmp_path / "cold"
+    build(BuildOptions(sample_site, out=cold, as_of="2026-11-22", search=False, use_cache=False), now)
+    assert memory == tree_bytes(cold)
+
+
+def _listing_site(root: Path, tag_template: str | None = None) -> Path:
+    """Eight standalone essays, a month apart: a and b on "alpha", c and d on "beta", the
+    rest on "gamma"; Ada wrote a, the others Grace. The home page shows the newest six."""
+    (root / "content" / "essays").mkdir(parents=True)
+    (root / "site.yaml").write_text("title: Listings\nbase_url: https://example.org/\ntimezone: UTC\n")
+    for n, slug in enumerate("abcdefgh"):
+        tag = "alpha" if slug in "ab" else "beta" if slug in "cd" else "gamma"
+        author = "Ada" if slug == "a" else "Grace"
+        (root / "content" / "essays" / f"{slug}.md").write_text(
+            f"---\ntitle: Essay {slug}\nsummary: About {slug}.\nauthors: [{author}]\ndate: 2024-{1 + n:02d}-01\ntags: [{tag}]\n---\n\nText of {slug}.\n")
+    if tag_template is not None:
+        (root / "templates").mkdir()
+        (root / "templates" / "tag.html").write_text(tag_template)
+    return root
+
+
+def _rebuilt_listings(options: BuildOptions, monkeypatch: pytest.MonkeyPatch) -> Callable[[], list[str]]:
+    """A rebuild with `options`, returning the paths of the listing pages it rendered."""
+    from essaygen import pages
+
+    rendered: list[str] = []
+    render = pages._render_listing
+    monkeypatch.setattr(pages, "_render_listing", lambda site, env, listing: rendered.append(listing.path) or render(site, env, listing))
+
+    def rebuild() -> list[str]:
+        rendered.clear()
+        build(options, datetime.now(timezone.utc))
+        return sorted(rendered)
+
+    return rebuild
+
+
+def test_serve_makes_again_only_the_listings_that_show_an_edited_essay(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A listing page is made again when an essay it read changed, or the essays it
+    lists did; else serve keeps it. The pages are those a build from nothing makes."""
+    site = _listing_site(tmp_path / "site")
+    options = BuildOptions(site, as_of="2025-01-01", search=False, write=False, collect=True, memo=Memo())
+    rebuild = _rebuilt_listings(options, monkeypatch)
+    every = rebuild()
+    assert every == ["", "404.html", "authors/ada/", "authors/grace/", "essays/", "references/", "tags/", "tags/alpha/", "tags/beta/", "tags/gamma/"]
+    a = site / "content" / "essays" / "a.md"
+    a.write_text(a.read_text().replace("summary: About a.", "summary: About a, edited."))
+    # a is too old for the home page, on "alpha" only, by Ada.
+    assert rebuild() == ["authors/ada/", "essays/", "tags/alpha/"]
+    h = site / "content" / "essays" / "h.md"
+    h.write_text(h.read_text().replace("title: Essay h", "title: Essay h, renamed"))
+    assert rebuild() == ["", "authors/grace/", "essays/", "tags/gamma/"]
+    assert rebuild() == [], "nothing changed"
+    b = site / "content" / "essays" / "b.md"
+    b.write_text(b.read_text().replace("tags: [alpha]", "tags: [alpha, beta]"))
+    assert rebuild() == every, "what the pages list changed: every listing"
+    result = build(options, datetime.now(timezone.utc))
+    assert result.output is not None
+    memory = {path: f.bytes() for path, f in result.output.files.items() if f.copy_from is None}
+    cold = tmp_path / "cold"
+    build(BuildOptions(site, out=cold, as_of="2025-01-01", search=False, use_cache=False), datetime.now(timezone.utc))
+    assert memory == {path: data for path, data in tree_bytes(cold).items() if path in memory}
+
+
+def test_a_listing_that_reads_a_part_of_the_site_is_made_again_when_it_changes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A listing depends on the parts of `site` it read: a page of topics that counts the
+    standalone pages is made again when one is added; the other listings are not."""
+    site = _listing_site(tmp_path / "site")
+    (site / "templates").mkdir()
+    (site / "templates" / "tags.html").write_text('{% extends "base.html" %}{% block main %}<p>{{ site.pages | length }} pages</p>{% endblock %}\n')
+    options = BuildOptions(site, as_of="2025-01-01", search=False, write=False, collect=True, memo=Memo())
+    rebuild = _rebuilt_listings(options, monkeypatch)
+    rebuild()
+    (site / "content" / "pages").mkdir()
+    # Out of the navigation (a page in it changes every page's header).
+    (site / "content" / "pages" / "colophon.md").write_text("---\ntitle: Colophon\nnav: false\n---\n\nMade with essaygen.\n")
+    assert rebuild() == ["colophon/", "tags/"]
+    result = build(options, datetime.now(timezone.utc))
+    assert result.output is not None
+    assert "<p>1 pages</p>" in result.output.files["tags/index.html"].bytes().decode()
+
+
+@pytest.mark.parametrize("shown", [
+    '{% for e in essays %}<p>{{ e.title }} then {{ e.next.title if e.next else "none" }}</p>{% endfor %}',
+    # Through filters that look attributes up by name.
+    '<p>{{ essays | map(attribute="title") | join(", ") }} then {{ essays | selectattr("next") | map(attribute="next.title") | join(", ") }}</p>',
+], ids=["attributes", "filters"])
+def test_a_listing_that_shows_an_essays_neighbours_is_made_again_when_one_is_renamed(shown: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A tag page that shows each essay's next one: renaming c (on "beta") changes
+    tags/alpha/, where b links to it, though no essay of "alpha" changed."""
+    template = '{% extends "base.html" %}{% block main %}' + shown + '{% endblock %}\n'
+    site = _listing_site(tmp_path / "site", template)
+    options = BuildOptions(site, as_of="2025-01-01", search=False, write=False, collect=True, memo=Memo())
+    rebuild = _rebuilt_listings(options, monkeypatch)
+    rebuild()
+    c = site / "content" / "essays" / "c.md"
+    c.write_text(c.read_text().replace("title: Essay c", "title: Essay c, renamed"))
+    assert rebuild() == ["", "authors/grace/", "essays/", "tags/alpha/", "tags/beta/"]  # c is on the home page too
+    result = build(options, datetime.now(timezone.utc))
+    assert result.output is not None
+    assert "Essay c, renamed" in result.output.files["tags/alpha/index.html"].bytes().decode()
