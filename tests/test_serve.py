@@ -349,6 +349,41 @@ def test_a_remembering_rebuild_links_only_the_edited_essays_citations(sample_sit
     assert memory == tree_bytes(cold)
 
 
+def test_serve_keeps_pandoc_running_between_rebuilds_and_ends_it_once_nothing_cites(sample_site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Starting pandoc is ~50 ms of every save that changes a citation: serve keeps its
+    process from one rebuild to the next, and ends it once the site cites nothing."""
+    from essaygen.citations import process
+
+    started: list[subprocess.Popen[str]] = []
+    running = process.PandocProcess._running
+
+    def counted(self: process.PandocProcess) -> subprocess.Popen[str]:
+        found = running(self)
+        if not started or started[-1] is not found:
+            started.append(found)
+        return found
+
+    monkeypatch.setattr(process.PandocProcess, "_running", counted)
+    options = BuildOptions(sample_site, as_of="2026-11-22", search=False, write=False, collect=True, memo=Memo())
+    now = datetime.now(timezone.utc)
+    build(options, now)
+    essays = sample_site / "content" / "essays"
+    for n in range(2):  # a new title: its "cite this" is formatted again
+        essay = essays / "evaluation.md"
+        essay.write_text(essay.read_text().replace("title:", f"title: Renamed {n},", 1))
+        build(options, now)
+    assert len(started) == 1 and started[0].poll() is None, "one pandoc, still running"
+    for path in essays.rglob("*.md"):  # no essay cites a work now
+        path.write_text(re.sub(r"\[-?@[^\]]*\]|@[a-z]+[0-9]{4}[a-z]?", "", path.read_text()))
+    (sample_site / "site.yaml").write_text(re.sub(r"(?ms)^citations:.*?(?=^\S)", "", (sample_site / "site.yaml").read_text()))
+    build(options, now)
+    build(options, now)  # the formatter, unused by the last build, is let go
+    import gc
+
+    gc.collect()
+    started[0].wait(timeout=10)
+
+
 def _listing_site(root: Path, tag_template: str | None = None) -> Path:
     """Eight standalone essays, a month apart: a and b on "alpha", c and d on "beta", the
     rest on "gamma"; Ada wrote a, the others Grace. The home page shows the newest six."""

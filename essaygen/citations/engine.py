@@ -15,6 +15,7 @@ import json
 import os
 import re
 import tempfile
+import weakref
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
@@ -248,8 +249,7 @@ class Formatter:
         return failed
 
     def close(self) -> None:
-        for worker in self._workers:
-            worker.close()
+        _close(self._workers)
         if self._scratch is not None:
             self._scratch.cleanup()
             self._scratch = None
@@ -389,6 +389,18 @@ class Formatter:
     @property
     def started(self) -> int:
         return sum(worker.started for worker in self._workers)
+
+    def closed_when_collected(self) -> Formatter:
+        """The formatter, its pandoc processes ended once it is garbage (one that serve
+        keeps from one rebuild to the next, then lets go): a process left running keeps
+        its pipes open, and pandoc would wait for input for good."""
+        weakref.finalize(self, _close, self._workers)  # the list, not self: later workers too
+        return self
+
+
+def _close(workers: list[PandocProcess]) -> None:
+    for worker in workers:
+        worker.close()
 
 
 def _processes_for(requests: int) -> int:
