@@ -285,13 +285,14 @@ def listing_shape(site: Site, env: jinja2.Environment, chrome: str) -> tuple[obj
 
 @dataclass(frozen=True)
 class ListingParts:
-    """What listing pages can show, in parts (serve's). The frame: the navigation, site
-    and theme, and which essays there are, in which order, and what each listing lists
-    (their tags, authors and series); its change makes every listing again. Each other
-    part makes again only the listings that read it (`ReadingEnvironment`): the parts of
-    the site around the essays (references, the schedule, standalone pages…), what a
-    listing shows of each essay, and apart, each essay's links to its neighbours (which
-    change with a neighbour's title)."""
+    """What listing pages can show, in parts (serve's). The frame (the navigation, site
+    and theme) makes every listing again when it changes. Each other part makes again
+    only the listings that read it (`ReadingEnvironment`): the parts of the site around
+    the essays (which essays there are and in which order, the tags, authors and series
+    that list them, the references, the schedule, standalone pages…), what a listing
+    shows of each essay, and apart, each essay's links to its neighbours (which change
+    with a neighbour's title). What a listing's own variables list is compared apart
+    (`listed_in`)."""
 
     frame: tuple[object, ...]
     around: dict[str, object]                   # by the attribute of `site` that holds it
@@ -314,10 +315,6 @@ class ListingNumbers:
         return cls(memo.token("listing frame", parts.frame), memo.tokens("around the essays", parts.around), {slug: (own[slug], links[slug]) for slug in own})
 
 
-# The parts of the site a listing's own variables hold (pages.site_listings).
-EXTRA_PARTS = {"series": "series", "references": "references", "page": "pages"}
-
-
 def listing_parts(site: Site, env: jinja2.Environment, chrome: str) -> ListingParts | None:
     """`listing_shape` in parts; None when the templates cannot be checked."""
     read = _attributes_read(env, LISTING_TEMPLATES)
@@ -325,9 +322,11 @@ def listing_parts(site: Site, env: jinja2.Environment, chrome: str) -> ListingPa
         return None
     words, bodies = "words" in read, bool(read & BODY_ATTRIBUTES)
     essays = {e.slug: _shown_in_listings(e, words, False) + ((_body_shown(e),) if bodies else ()) for e in site.essays}
-    members = tuple((e.slug, e.tags, e.authors, e.series) for e in site.essays)
     around = {
-        "series": tuple((s.key, s.teasers) for s in site.series),  # a series' title and parts: chrome and frame
+        "essays": listed_in(site.essays),
+        "tags": listed_in(site.tags),
+        "authors": listed_in(site.authors),
+        "series": listed_in(site.series),
         "references": site.references,
         "next_release": site.next_release,
         "next_announce": site.next_announce,
@@ -335,7 +334,21 @@ def listing_parts(site: Site, env: jinja2.Environment, chrome: str) -> ListingPa
         "home": site.home,
         "as_of": site.as_of,
     }
-    return ListingParts((chrome, members), around, essays, {e.slug: (e.prev, e.next) for e in site.essays})
+    return ListingParts((chrome,), around, essays, {e.slug: (e.prev, e.next) for e in site.essays})
+
+
+def listed_in(value: object) -> object:
+    """Which essays a value lists, in order, and the rest of it (what is shown of each
+    essay is compared apart): a listing's variables, or a part of `site`."""
+    if isinstance(value, EssayView):
+        return value.slug
+    if isinstance(value, SeriesView):  # its title and description are the chrome's
+        return (value.key, value.teasers, tuple(e.slug for e in value.parts))
+    if isinstance(value, (tuple, list)):
+        return tuple(listed_in(v) for v in value)
+    if isinstance(value, dict):
+        return tuple((k, listed_in(v)) for k, v in value.items())
+    return value
 
 
 def _shown_in_listings(essay: EssayView, words: bool, neighbours: bool = True) -> tuple[object, ...]:

@@ -128,24 +128,25 @@ def _known_listing(how: EssayPages, site: Site, env: jinja2.Environment, listing
 
 def _remembered_listing(memo: Any, numbers: Any, site: Site, env: jinja2.Environment, listing: Listing) -> OutputFile:
     """serve's listing page: the one it made last, unless the frame around every listing
-    changed, or a part of the site it read did: an essay, the references, the schedule…
-    (`numbers`: a pagecache.ListingNumbers)."""
-    from essaygen.pagecache import EXTRA_PARTS, reads_of
+    changed, or what it lists, or a part of the site it read: an essay, the references,
+    the schedule… (`numbers`: a pagecache.ListingNumbers)."""
+    from essaygen.pagecache import listed_in, reads_of
 
     key = ("listing", numbers.frame, listing.template, listing.path, listing.head, listing.root_relative)
+    lists = listed_in(listing.extra)
     found = memo.find(key)
     if found is not None:
-        page, neighbours, essays, around = found
-        if all(_shown_as(numbers.essays.get(slug), neighbours) == n for slug, n in essays) and all(numbers.around.get(part) == n for part, n in around):
+        page, listed, neighbours, essays, around = found
+        if listed == lists and all(_shown_as(numbers.essays.get(slug), neighbours) == n for slug, n in essays) and all(numbers.around.get(part) == n for part, n in around):
             return page  # type: ignore[no-any-return]
     with reads_of(env) as read:
         page = packed(_render_listing(site, env, listing))
     # A template that cannot tell what it read depends on everything.
     neighbours = read is None or read.neighbours
     slugs = numbers.essays if read is None else read.slugs
-    parts = numbers.around.keys() if read is None else (read.site | {EXTRA_PARTS[name] for name in listing.extra if name in EXTRA_PARTS}) & numbers.around.keys()
+    parts = numbers.around.keys() if read is None else read.site & numbers.around.keys()
     memo.remember(key, (
-        page, neighbours,
+        page, lists, neighbours,
         tuple((slug, _shown_as(numbers.essays.get(slug), neighbours)) for slug in slugs),
         tuple((part, numbers.around[part]) for part in parts),
     ))
