@@ -30,7 +30,7 @@ from essaygen.build import BuildOptions, build
 from essaygen.memo import Memo
 from essaygen.memory import release_freed
 from essaygen.pages import OutputFile
-from essaygen.problems import Problem, SiteError
+from essaygen.problems import Problem, SiteError, UsageError
 
 RELOAD_PATH = "/__livereload"
 DEBOUNCE_SECONDS = 0.015  # an editor's save (temp file, rename) lands within a few ms
@@ -281,19 +281,24 @@ def start_watcher(root: Path, rebuilder: Rebuilder):  # type: ignore[no-untyped-
 
 def serve(root: Path, port: int, as_of: str | None, drafts: bool, now: Callable[[], datetime]) -> int:
     root = root.absolute()
+    if not root.is_dir():  # nothing to watch: build and check say so as a missing site.yaml
+        raise UsageError(f"{root}: no such folder — give serve the path of a site folder (the one with site.yaml)")
     state = LiveState()
+    built = False
     # In memory: a preview (perhaps with drafts) never touches the deployable output/.
     # No search index while editing: `build` writes it.
     options = BuildOptions(root, as_of=as_of, drafts=drafts, search=False, write=False, collect=True, memo=Memo())
 
     def run_build() -> None:
+        nonlocal built
         started = time.perf_counter()
         try:
             result = build(options, now())
         except SiteError as error:
             for problem in error.problems:
                 print(problem, file=sys.stderr, flush=True)
-            print(f"essaygen: {len(error.problems)} problem(s); still serving the last good build.", file=sys.stderr, flush=True)
+            still = "still serving the last good build" if built else "serving them until they are fixed"
+            print(f"essaygen: {len(error.problems)} problem(s); {still}.", file=sys.stderr, flush=True)
             state.publish(error.problems)
             return
         except Exception as exc:  # noqa: BLE001 - keep serving; show it like a problem
@@ -301,6 +306,7 @@ def serve(root: Path, port: int, as_of: str | None, drafts: bool, now: Callable[
             print(f"essaygen: internal error during rebuild: {exc}", file=sys.stderr, flush=True)
             return
         assert result.output is not None
+        built = True
         state.publish((), result.output.files)
         took = (time.perf_counter() - started) * 1000
         print(f"Rebuilt in {took:.0f} ms: {result.rendered} essay(s) re-rendered, {result.files} files in memory.", flush=True)

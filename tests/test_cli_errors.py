@@ -365,6 +365,13 @@ def test_output_that_is_a_file_is_a_usage_error(tmp_path: Path) -> None:
     assert (tmp_path / "afile").read_text() == "keep me"
 
 
+def test_serving_a_folder_that_does_not_exist_is_a_usage_error(tmp_path: Path) -> None:
+    """Nothing to watch: said plainly, not an internal error after a first build."""
+    result = run_cli("serve", tmp_path / "nowhere", "--port", "0", timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == f"essaygen: error: {tmp_path / 'nowhere'}: no such folder — give serve the path of a site folder (the one with site.yaml)\n"
+
+
 def test_unwritable_output_is_reported_plainly(tmp_path: Path) -> None:
     site = make_site(tmp_path / "site", {"content/essays/a.md": essay("A", "date: 2018-01-01\n")})
     (tmp_path / "afile").write_text("keep me")

@@ -120,6 +120,23 @@ def test_serve_reloads_on_edit_and_shows_problems_in_an_overlay(server: Server, 
     assert server.stop() == 0
 
 
+def test_serve_started_on_a_broken_site_shows_its_problems_until_they_are_fixed(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    srv = Server(site, "--as-of", "2026-11-22")
+    try:
+        assert "essaygen: 1 problem(s); serving them until they are fixed.\n" in srv.lines, "no good build yet to speak of"
+        status, _, body = srv.get("/")
+        assert "livereload-overlay" in body and "no site.yaml in" in body
+        stream = srv.events()
+        (site / "site.yaml").write_text("title: Fixed\nbase_url: https://example.org/\n")
+        stream.next_reload()
+        status, _, body = srv.get("/")
+        assert status == 200 and "livereload-overlay" not in body and "Fixed" in body
+    finally:
+        assert srv.stop() == 0
+
+
 def test_ctrl_c_stops_serve_even_when_started_with_it_ignored(sample_site: Path) -> None:
     srv = Server(sample_site, "--as-of", "2026-11-22", ignoring_ctrl_c=True)
     try:
