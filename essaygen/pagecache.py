@@ -382,6 +382,15 @@ class Reads:
         self.neighbours = False
         self.site: set[str] = set()
 
+    def note(self, obj: Any, name: Any) -> None:
+        kind = type(obj)
+        if kind is EssayView:
+            self.slugs.add(obj.slug)
+            if name in _NEIGHBOURS:
+                self.neighbours = True
+        elif kind is Site and isinstance(name, str):
+            self.site.add(name)
+
 
 _NEIGHBOURS = frozenset({"prev", "next"})
 
@@ -394,33 +403,15 @@ class ReadingEnvironment(jinja2.Environment):
 
     reading: Reads | None = None
 
-    # Inlined, both: a listing of 1,000 essays makes ~25,000 lookups.
     def getattr(self, obj: Any, attribute: str) -> Any:
-        reading = self.reading
-        if reading is not None:
-            kind = type(obj)
-            if kind is EssayView:
-                reading.slugs.add(obj.slug)
-                if attribute in _NEIGHBOURS:
-                    reading.neighbours = True
-            elif kind is Site:
-                reading.site.add(attribute)
-        return _GETATTR(self, obj, attribute)
+        if self.reading is not None:
+            self.reading.note(obj, attribute)
+        return jinja2.Environment.getattr(self, obj, attribute)
 
     def getitem(self, obj: Any, argument: Any) -> Any:
-        reading = self.reading
-        if reading is not None:
-            kind = type(obj)
-            if kind is EssayView:
-                reading.slugs.add(obj.slug)
-                if argument in _NEIGHBOURS:
-                    reading.neighbours = True
-            elif kind is Site and isinstance(argument, str):
-                reading.site.add(argument)
-        return _GETITEM(self, obj, argument)
-
-
-_GETATTR, _GETITEM = jinja2.Environment.getattr, jinja2.Environment.getitem
+        if self.reading is not None:
+            self.reading.note(obj, argument)
+        return jinja2.Environment.getitem(self, obj, argument)
 
 
 @contextmanager
