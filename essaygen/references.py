@@ -19,7 +19,7 @@ from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Seq
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -344,7 +344,11 @@ class _Rounds:
         essay (its body, so its citations, and what "cite this" shows), what it sends
         pandoc, its bibliography, and the site, style, locale and engine."""
         bib = _bib_digest(self.bibs[view.slug], self.digests)
-        return ("finished citations", view, self.sent[view.slug].digest, bib, id(self.config), repr(self.common))
+        return ("finished citations", view, self.sent[view.slug].digest, bib, id(self.config), self._common_text)
+
+    @cached_property
+    def _common_text(self) -> str:
+        return repr(self.common)
 
 
 def _cited_key(view: EssayView, sent: str, bib_digest: str, own_item: Mapping[str, Any], common: list[Any]) -> str:
