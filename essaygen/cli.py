@@ -143,13 +143,18 @@ def cmd_build(args: argparse.Namespace) -> int:
     seconds = time.perf_counter() - started
     stats = result.stats
     changed = f"{stats.written} written, {stats.unchanged} unchanged" if stats else ""
-    print(f"Built {len(result.site.essays)} essays ({result.rendered} rendered, the rest from the cache), "
-          f"{result.files} files ({changed}) into {out} in {seconds:.2f} s")
+    # Rendered: every Markdown file read (embargoed essays are checked too, and pages).
+    print(f"Built {_count(len(result.site.essays), 'essay')} ({_count(result.rendered, 'Markdown file')} rendered, "
+          f"the rest from the cache), {result.files} files ({changed}) into {out} in {seconds:.2f} s")
     print(_release_line(result.schedule, result.site.config))
     if args.timings:
         for name, spent in result.timings:
             print(f"  {name:<28} {spent:7.3f} s")
     return EXIT_OK
+
+
+def _count(n: int, thing: str) -> str:
+    return f"{n} {thing}{'' if n == 1 else 's'}"
 
 
 def _up_to_date(args: argparse.Namespace, out: Path, started: float) -> bool:

@@ -39,6 +39,19 @@ def built(sample_site: Path, tmp_path: Path) -> tuple[Path, Path]:
     return sample_site, out
 
 
+def test_the_build_line_counts_essays_and_the_markdown_files_rendered(sample_site: Path, tmp_path: Path) -> None:
+    """At launch 3 essays are out; all 6 are rendered (the embargoed ones are checked), and
+    the standalone pages; one essay is "1 essay"."""
+    said = build(sample_site, tmp_path / "out", "--as-of", LAUNCH).splitlines()[0]
+    assert said.startswith("Built 3 essays (8 Markdown files rendered, the rest from the cache), "), said
+    one = tmp_path / "one"
+    (one / "content" / "essays").mkdir(parents=True)
+    (one / "site.yaml").write_text("title: One\nbase_url: https://example.org/\n")
+    (one / "content" / "essays" / "a.md").write_text("---\ntitle: A\ndate: 2018-01-01\n---\n\nText.\n")
+    said = build(one, tmp_path / "one-out", "--as-of", LAUNCH).splitlines()[0]
+    assert said.startswith("Built 1 essay (1 Markdown file rendered, the rest from the cache), "), said
+
+
 def test_an_unchanged_site_is_up_to_date_and_its_output_untouched(built: tuple[Path, Path]) -> None:
     site, out = built
     before = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
