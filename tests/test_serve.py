@@ -189,16 +189,16 @@ def test_a_symlink_out_of_the_site_is_never_served(sample_site: Path, tmp_path: 
 def test_a_warm_build_after_one_edit_renders_one_essay_and_matches_a_cold_build(sample_site: Path, tmp_path: Path) -> None:
     warm = tmp_path / "warm"
     first = run_cli("build", sample_site, "-o", warm, "--as-of", "2026-11-22")
-    assert "(8 rendered" in first.stdout, first.stdout
+    assert "(8 Markdown files rendered" in first.stdout, first.stdout
     unchanged = run_cli("build", sample_site, "-o", warm, "--as-of", "2026-11-22")
     assert unchanged.stdout.startswith("Up to date: 6 essays"), unchanged.stdout
     essay = sample_site / "content/essays/ways-of-working.md"
     os.utime(essay)  # touched, not changed: the pipeline runs, every body comes from the cache
     touched = run_cli("build", sample_site, "-o", warm, "--as-of", "2026-11-22")
-    assert "(0 rendered" in touched.stdout, touched.stdout
+    assert "(0 Markdown files rendered" in touched.stdout, touched.stdout
     essay.write_text(essay.read_text() + "\nAn added closing sentence.\n")
     second = run_cli("build", sample_site, "-o", warm, "--as-of", "2026-11-22")
-    assert "(1 rendered" in second.stdout, second.stdout
+    assert "(1 Markdown file rendered" in second.stdout, second.stdout
     cold = tmp_path / "cold"
     assert run_cli("build", sample_site, "-o", cold, "--as-of", "2026-11-22", "--no-cache").returncode == 0
     assert tree_bytes(warm) == tree_bytes(cold)
@@ -214,7 +214,7 @@ def test_a_corrupt_cache_entry_is_ignored(sample_site: Path, tmp_path: Path) -> 
         entry.write_text(entry.read_text()[:-20] + "garbage")
     result = run_cli("build", sample_site, "-o", out, "--as-of", "2026-11-22")
     assert result.returncode == 0, result.stderr
-    assert "(8 rendered" in result.stdout
+    assert "(8 Markdown files rendered" in result.stdout
     assert tree_bytes(out) == before
 
 
