@@ -280,7 +280,10 @@ def listing_shape(site: Site, env: jinja2.Environment, chrome: str) -> tuple[obj
     essays = tuple(_shown_in_listings(e, "words" in read) for e in site.essays)
     if read & BODY_ATTRIBUTES:
         essays += tuple(_body_shown(e) for e in site.essays)
-    return (chrome, essays, *_around_the_essays(site, read))
+    around = _site_parts(site)
+    if "as_of" not in read:
+        around["as_of"] = None
+    return (chrome, essays, tuple((s.key, s.teasers) for s in site.series), *around.values())
 
 
 @dataclass(frozen=True)
@@ -322,19 +325,8 @@ def listing_parts(site: Site, env: jinja2.Environment, chrome: str) -> ListingPa
         return None
     words, bodies = "words" in read, bool(read & BODY_ATTRIBUTES)
     essays = {e.slug: _shown_in_listings(e, words, False) + ((_body_shown(e),) if bodies else ()) for e in site.essays}
-    around = {
-        "essays": listed_in(site.essays),
-        "tags": listed_in(site.tags),
-        "authors": listed_in(site.authors),
-        "series": listed_in(site.series),
-        "references": site.references,
-        "next_release": site.next_release,
-        "next_announce": site.next_announce,
-        "pages": site.pages,
-        "home": site.home,
-        "as_of": site.as_of,
-    }
-    return ListingParts((chrome,), around, essays, {e.slug: (e.prev, e.next) for e in site.essays})
+    lists = {name: listed_in(getattr(site, name)) for name in ("essays", "tags", "authors", "series")}
+    return ListingParts((chrome,), {**lists, **_site_parts(site)}, essays, {e.slug: (e.prev, e.next) for e in site.essays})
 
 
 def listed_in(value: object) -> object:
@@ -361,16 +353,16 @@ def _body_shown(essay: EssayView) -> str:
     return _body_digest(essay) + hashlib.sha256((essay.held_references + essay.cite_html).encode()).hexdigest()
 
 
-def _around_the_essays(site: Site, read: frozenset[str]) -> tuple[object, ...]:
-    return (
-        tuple((s.key, s.teasers) for s in site.series),
-        site.references,
-        site.next_release,
-        site.next_announce,
-        site.pages,
-        site.home,
-        site.as_of if "as_of" in read else None,
-    )
+def _site_parts(site: Site) -> dict[str, object]:
+    """What listings can show of `site` besides its essays and what lists them, by name."""
+    return {
+        "references": site.references,
+        "next_release": site.next_release,
+        "next_announce": site.next_announce,
+        "pages": site.pages,
+        "home": site.home,
+        "as_of": site.as_of,
+    }
 
 
 class Reads:
