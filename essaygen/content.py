@@ -14,6 +14,7 @@ from typing import Any
 
 from essaygen.clock import BadDate, parse_instant
 from essaygen.config import Author, SiteConfig
+from essaygen.pickles import file_state
 from essaygen.problems import Problem
 from essaygen.schema import Field, clean_keys, hint, shown
 from essaygen.yamldoc import UNSAFE_CHARACTER, YamlDoc, parse_yaml
@@ -184,13 +185,10 @@ def read_source(root: Path, item: SourceFile) -> tuple[Source | None, Problem | 
 
 
 def file_state_key(root: Path, item: SourceFile) -> tuple[object, ...] | None:
-    """What tells a source file unchanged since it was last read (its size, times and
-    inode), or None when it cannot be looked at."""
-    try:
-        info = os.stat(os.path.join(root, item.path))
-    except OSError:
-        return None
-    return (str(root), item.path, item.kind, item.bundle, info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns)
+    """What tells a source file unchanged since it was last read (pickles.file_state:
+    its size, times and inode), or None when it cannot be looked at."""
+    state = file_state(os.path.join(root, item.path))
+    return None if state is None else (str(root), item.path, item.kind, item.bundle, *state)
 
 
 def read_body(root: Path, rel: str, digest: str) -> tuple[str | None, Problem | None]:

@@ -309,7 +309,7 @@ def serve(root: Path, port: int, as_of: str | None, drafts: bool, now: Callable[
         built = True
         state.publish((), result.output.files)
         took = (time.perf_counter() - started) * 1000
-        print(f"Rebuilt in {took:.0f} ms: {result.rendered} essay(s) re-rendered, {result.files} files in memory.", flush=True)
+        print(f"Rebuilt in {took:.0f} ms: {result.rendered} Markdown file(s) rendered, {result.files} files in memory.", flush=True)
         kept_from_collection()
 
     # Ctrl-C stops the server even when it was started from a background job or a

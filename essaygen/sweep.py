@@ -2,7 +2,9 @@
 
 The body and citation caches are content-addressed (`<folder>/<2 hex>/<key>.<ext>`,
 or `bib/<key>.json` for converted bibliographies): an edited essay or bibliography gets
-a new entry and its old one stays behind. A build that writes
+a new entry and its old one stays behind. So do the parsed front matter of an earlier
+site.yaml (`parsed/<key>.pickle`) and the analyses of earlier templates
+(`templates/<2 hex>/<key>.json`). A build that writes
 the cache knows every key it uses (and, for bodies, the last build's); at most once a
 day it removes the other entries of such a folder, if they were made more than a
 week ago. The week spares what a `--drafts` build, an embargoed essay's release or
