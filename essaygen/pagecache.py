@@ -252,6 +252,8 @@ def _exists(env: jinja2.Environment, name: str) -> bool:
         return True
     except jinja2.TemplateNotFound:
         return False
+    except jinja2.TemplateError:  # it exists, but does not compile: reported as the site's problem
+        return True
 
 
 def listing_digest(site: Site, env: jinja2.Environment, chrome: str) -> str | None:

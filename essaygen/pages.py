@@ -8,6 +8,7 @@ import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 import jinja2
@@ -15,7 +16,9 @@ from markupsafe import Markup
 
 from essaygen.metadata import Head, article_ld, collection_ld, format_date, iso_time, json_ld, website_ld
 from essaygen.overlap import Pending, worker_started
+from essaygen.problems import SiteError
 from essaygen.site import EssayView, SeriesView, Site
+from essaygen.themes import render_problem
 from essaygen.urls import relative_url
 
 FEEDS = (("feed.xml", "application/atom+xml", "Atom"), ("rss.xml", "application/rss+xml", "RSS"), ("feed.json", "application/feed+json", "JSON Feed"))
@@ -185,7 +188,13 @@ def cached_file(cache: Any, key: str, path: str, make: Callable[[], bytes]) -> O
 def render_template(site: Site, env: jinja2.Environment, template: str, path: str, head: Head, extra: dict[str, Any], root_relative: bool = False) -> str:
     folder = "" if path.endswith(".html") else path
     context = {**base_context(site, folder, head, root_relative, env.globals.get("asset_versions", {})), **extra}
-    return env.get_template(template).render(context)
+    try:
+        return env.get_template(template).render(context)
+    except Exception as exc:  # a template's mistake is the editor's problem; anything else, a bug
+        problem = render_problem(env, exc, path)
+        if problem is None:
+            raise
+        raise SiteError([problem]) from None
 
 
 def _page(site: Site, env: jinja2.Environment, template: str, path: str, head: Head, extra: dict[str, Any], root_relative: bool = False) -> OutputFile:
@@ -201,6 +210,8 @@ def base_context(site: Site, folder: str, head: Head, root_relative: bool = Fals
     known = versions or {}
 
     def url(to: str) -> str:
+        if not isinstance(to, str):
+            raise jinja2.TemplateRuntimeError(f"url() takes a path in the output, such as essay.path, not {to!r}")
         link = config.base_path + to if root_relative else relative_url(folder, to)  # the 404 page is served at any depth
         version = known.get(to)
         return link if version is None else f"{link}?v={version}"
@@ -210,14 +221,22 @@ def base_context(site: Site, folder: str, head: Head, root_relative: bool = Fals
         "config": config,
         "head": head,
         "url": url,
-        "absolute": lambda to: config.absolute(config.base_path + to),
-        "date": lambda moment: format_date(moment, config.language, config.zone),
-        "iso": lambda moment: iso_time(moment, config.zone),
+        "absolute": lambda to: config.absolute(config.base_path + _given("absolute", to, str, "a path in the output, such as essay.path")),
+        "date": lambda moment: format_date(_given("date", moment, datetime, "a moment, such as essay.release"), config.language, config.zone),
+        "iso": lambda moment: iso_time(_given("iso", moment, datetime, "a moment, such as essay.release"), config.zone),
         "feeds": FEEDS,
         "search_available": config.search,
         "draft_mode": site.drafts,
         "html": Markup,
     }
+
+
+def _given(helper: str, value: Any, kind: type, what: str) -> Any:
+    """`value`, if a template gave one of its helpers the kind it takes; else the
+    template's mistake, reported at its line (not a failure deep in essaygen)."""
+    if not isinstance(value, kind):
+        raise jinja2.TemplateRuntimeError(f"{helper}() takes {what}, not {value!r}")
+    return value
 
 
 # Below this many pages to render, starting processes costs more than it saves.

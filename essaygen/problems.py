@@ -30,6 +30,11 @@ class SiteError(Exception):
         self.problems: tuple[Problem, ...] = tuple(sorted(set(problems)))
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self) -> tuple[type[SiteError], tuple[tuple[Problem, ...]]]:
+        # Raised in a page worker, it is pickled back whole (the default would rebuild
+        # it from its message, one character a problem).
+        return SiteError, (self.problems,)
+
 
 def raise_if(problems: Iterable[Problem]) -> None:
     found = tuple(problems)

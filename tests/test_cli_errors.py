@@ -394,3 +394,73 @@ def test_a_reader_that_goes_away_is_not_an_error(sample_site: Path) -> None:
     stderr = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 0, stderr
     assert stderr == ""
+
+
+# ---------------------------------------------------------------- templates' mistakes (more in sites_invalid/template-*)
+
+def _essay_template(tmp_path: Path, main: str, essays: int = 2) -> Path:
+    """A site whose essay.html override shows `main`, the lab theme's page around it."""
+    files = {f"content/essays/essay-{n:02d}.md": essay(f"Essay {n}", f"date: 2018-01-{1 + n % 28:02d}\n") for n in range(essays)}
+    files["templates/essay.html"] = '{% extends "base.html" %}\n{% block main %}\n' + main + "\n{% endblock %}\n"
+    return make_site(tmp_path / "site", files)
+
+
+def test_a_template_mistake_on_one_page_of_many_is_reported_from_the_page_workers(tmp_path: Path) -> None:
+    """60 essay pages are made by worker processes: the problem comes back whole, with
+    the page it stopped, and the previous output stays."""
+    site = _essay_template(tmp_path, '{% if essay.slug == "essay-41" %}{{ essay.subtitel }}{% endif %}<h1>{{ essay.title }}</h1>', essays=60)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "previous.html").write_text("the previous build")
+    result = run_cli("build", site, "-o", out, "--as-of", AS_OF)
+    assert_problems(result, "templates/essay.html:3:1: 'EssayView object' has no attribute 'subtitel' (making essays/essay-41/) — check the template;")
+    assert tree_bytes(out) == {"previous.html": b"the previous build"}
+
+
+@pytest.mark.parametrize("call, says", [
+    ('{{ date("30 May") }}', "date() takes a moment, such as essay.release, not '30 May'"),
+    ("{{ iso(essay.title) }}", "iso() takes a moment, such as essay.release, not 'Essay 0'"),
+    ("{{ url(essay) }}", "url() takes a path in the output, such as essay.path, not EssayView("),
+    ("{{ absolute(3) }}", "absolute() takes a path in the output, such as essay.path, not 3"),
+])
+def test_a_helper_given_the_wrong_kind_of_value_is_the_templates_mistake(call: str, says: str, tmp_path: Path) -> None:
+    site = _essay_template(tmp_path, call, essays=1)
+    assert_problems(run_cli("build", site, "--as-of", AS_OF), f"templates/essay.html:3:1: {says}")
+
+
+def test_check_reports_a_template_mistake_as_build_does(tmp_path: Path) -> None:
+    site = _essay_template(tmp_path, "{{ essay.title | titel }}", essays=1)
+    for command in ("build", "check"):
+        assert_problems(run_cli(command, site, "--as-of", AS_OF), "templates/essay.html:3:1: no filter named 'titel' — check the name;")
+
+
+def test_a_failure_in_essaygens_own_code_under_a_template_stays_an_internal_error(tmp_path: Path) -> None:
+    """Only the template's own mistakes become problems: a failure raised in essaygen's
+    code that a template called is a bug, and must not be blamed on the editor."""
+    import jinja2
+
+    from essaygen import themes, urls
+
+    (tmp_path / "page.html").write_text("<p>\n{{ helper() }}</p>")
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(tmp_path)))
+
+    def helper() -> str:
+        return urls.relative_url(None, None)  # type: ignore[arg-type]  # fails inside essaygen
+
+    with pytest.raises(AttributeError) as failure:
+        env.get_template("page.html").render(helper=helper)
+    assert themes.render_problem(env, failure.value, "essays/x/") is None
+    (tmp_path / "page.html").write_text("<p>\n{{ nothing.here }}</p>")
+    with pytest.raises(jinja2.UndefinedError) as undefined:
+        env.get_template("page.html").render()
+    problem = themes.render_problem(env, undefined.value, "essays/x/")
+    assert problem is not None and (problem.line, problem.message) == (2, "'nothing' is undefined (making essays/x/) — check the template; docs/THEMES.md lists what each template receives")
+
+
+def test_problems_cross_process_boundaries_whole() -> None:
+    import pickle
+
+    from essaygen.problems import Problem, SiteError
+
+    error = SiteError([Problem("templates/a.html", 3, 1, "b — c"), Problem("content/x.md", 1, 2, "d — e")])
+    assert pickle.loads(pickle.dumps(error)).problems == error.problems
