@@ -12,6 +12,7 @@ no extra dependency, no websocket library.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import html
 import os
@@ -241,6 +242,9 @@ def tidied() -> None:
     release_freed()
 
 
+SOURCE_FOLDERS = ("content", "themes", "templates")
+
+
 def is_watched(root: Path, path: str) -> bool:
     """Sources only: not the output, the cache, or an editor's temporary files."""
     try:
@@ -252,19 +256,36 @@ def is_watched(root: Path, path: str) -> bool:
     name = rel.name
     if name.startswith(".#") or name.endswith(("~", ".swp", ".swx", ".tmp", ".part")) or name == "4913" or name.startswith(".~"):
         return False
-    return rel.parts[0] in ("content", "themes", "templates") or str(rel) == "site.yaml"
+    return rel.parts[0] in SOURCE_FOLDERS or str(rel) == "site.yaml"
 
 
 def start_watcher(root: Path, rebuilder: Rebuilder):  # type: ignore[no-untyped-def]
     from watchdog.events import FileSystemEvent, FileSystemEventHandler
     from watchdog.observers import Observer
+    from watchdog.observers.api import ObservedWatch
+
+    watches: dict[str, ObservedWatch] = {}
+
+    def watch(name: str) -> None:
+        """Watch a source folder, again if it was replaced: also one made after serve
+        started (an editor's first override in templates/ is followed by more edits)."""
+        old = watches.pop(name, None)
+        if old is not None:
+            with contextlib.suppress(KeyError):  # its folder is gone, and its emitter with it
+                observer.unschedule(old)
+        if (root / name).is_dir():
+            watches[name] = observer.schedule(handler, str(root / name), recursive=True)
 
     class Changes(FileSystemEventHandler):
         def on_any_event(self, event: FileSystemEvent) -> None:
             if event.event_type in ("opened", "closed_no_write"):
                 return
-            paths = [event.src_path, getattr(event, "dest_path", "") or ""]
-            if any(p and is_watched(root, os.fsdecode(p)) for p in paths):
+            paths = [os.fsdecode(p) for p in (event.src_path, getattr(event, "dest_path", "") or "") if p]
+            if event.is_directory and event.event_type in ("created", "deleted", "moved"):
+                for path in paths:
+                    if os.path.dirname(path) == str(root) and os.path.basename(path) in SOURCE_FOLDERS:
+                        watch(os.path.basename(path))
+            if any(is_watched(root, p) for p in paths):
                 rebuilder.poke()
 
     # Watch the source folders only: the output and cache folders are replaced on
@@ -272,9 +293,8 @@ def start_watcher(root: Path, rebuilder: Rebuilder):  # type: ignore[no-untyped-
     observer = Observer()
     handler = Changes()
     observer.schedule(handler, str(root), recursive=False)
-    for name in ("content", "themes", "templates"):
-        if (root / name).is_dir():
-            observer.schedule(handler, str(root / name), recursive=True)
+    for name in SOURCE_FOLDERS:
+        watch(name)
     observer.start()
     return observer
 

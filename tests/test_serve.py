@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -70,12 +71,16 @@ class EventStream:
         self.response = self.conn.getresponse()
         assert self.response.getheader("Content-Type") == "text/event-stream"
 
-    def next_reload(self) -> str:
-        while True:
+    def next_reload(self, timeout: float = 60.0) -> str:
+        # serve sends a keep-alive comment every few seconds: a rebuild that never comes
+        # must fail the test, not hang it.
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
             line = self.response.fp.readline().decode()
             assert line, "the event stream closed"
             if line.startswith("event: reload"):
                 return line
+        raise AssertionError(f"no reload event within {timeout:.0f} s")
 
 
 def _wait_for(predicate, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
@@ -135,6 +140,24 @@ def test_serve_started_on_a_broken_site_shows_its_problems_until_they_are_fixed(
         assert status == 200 and "livereload-overlay" not in body and "Fixed" in body
     finally:
         assert srv.stop() == 0
+
+
+def test_a_templates_folder_made_while_serving_is_watched_like_the_others(server: Server, sample_site: Path) -> None:
+    """An editor's first override makes templates/ while serve runs: later edits in it,
+    its removal, and a new one, each rebuild the site (only the folders that existed when
+    serve started used to be watched: the second edit was never seen)."""
+    stream = server.events()
+    folder = sample_site / "templates"
+    for n, text in enumerate(["First override", "Second override", None, "Third override"]):
+        if text is None:
+            shutil.rmtree(folder)
+        else:
+            folder.mkdir(exist_ok=True)
+            (folder / "tag.html").write_text('{% extends "base.html" %}{% block main %}<p>' + text + "</p>{% endblock %}\n")
+        stream.next_reload()
+        body = server.get("/tags/evidence/")[2]
+        assert (text or "Essays on") in body, (n, body[-400:])
+    assert server.stop() == 0
 
 
 def test_ctrl_c_stops_serve_even_when_started_with_it_ignored(sample_site: Path) -> None:
