@@ -20,7 +20,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -245,8 +245,9 @@ def tidied() -> None:
 SOURCE_FOLDERS = ("content", "themes", "templates")
 
 
-def is_watched(root: Path, path: str) -> bool:
-    """Sources only: not the output, the cache, or an editor's temporary files."""
+def is_watched(root: Path, path: str, named: Collection[str] = ()) -> bool:
+    """Sources only: not the output, the cache, or an editor's temporary files. `named`:
+    the files site.yaml names outside the source folders (named_files)."""
     try:
         rel = Path(path).resolve().relative_to(root.resolve())
     except ValueError:
@@ -256,7 +257,27 @@ def is_watched(root: Path, path: str) -> bool:
     name = rel.name
     if name.startswith(".#") or name.endswith(("~", ".swp", ".swx", ".tmp", ".part")) or name == "4913" or name.startswith(".~"):
         return False
-    return rel.parts[0] in SOURCE_FOLDERS or str(rel) == "site.yaml"
+    return rel.parts[0] in SOURCE_FOLDERS or str(rel) == "site.yaml" or rel.as_posix() in named
+
+
+def named_files(root: Path) -> frozenset[str] | None:
+    """The files site.yaml names that may lie outside the source folders (bibliographies,
+    a style's .csl: `style: styles/house.csl`), relative to the site; None when site.yaml
+    cannot be read (the last ones it named are then still watched)."""
+    from essaygen.citations.styles import STYLE_NAMES
+    from essaygen.config import load_config
+
+    config, _ = load_config(root)
+    if config is None:
+        return None
+    names = [*config.bibliography, *([] if config.citation_style in STYLE_NAMES else [config.citation_style])]
+    found = set()
+    for name in names:
+        try:
+            found.add((root / name).resolve().relative_to(root.resolve()).as_posix())
+        except ValueError:  # outside the site: not watched
+            continue
+    return frozenset(found)
 
 
 def start_watcher(root: Path, rebuilder: Rebuilder):  # type: ignore[no-untyped-def]
@@ -265,6 +286,7 @@ def start_watcher(root: Path, rebuilder: Rebuilder):  # type: ignore[no-untyped-
     from watchdog.observers.api import ObservedWatch
 
     watches: dict[str, ObservedWatch] = {}
+    named: set[str] = set()
 
     def watch(name: str) -> None:
         """Watch a source folder, again if it was replaced: also one made after serve
@@ -276,6 +298,18 @@ def start_watcher(root: Path, rebuilder: Rebuilder):  # type: ignore[no-untyped-
         if (root / name).is_dir():
             watches[name] = observer.schedule(handler, str(root / name), recursive=True)
 
+    def follow_site_yaml() -> None:
+        """Watch the files site.yaml names (a bibliography or style outside content/)."""
+        found = named_files(root)
+        if found is None:
+            return
+        named.clear()
+        named.update(found)
+        for rel in found:
+            folder = os.path.dirname(rel)
+            if folder and folder.split("/")[0] not in SOURCE_FOLDERS and folder not in watches and (root / folder).is_dir():
+                watches[folder] = observer.schedule(handler, str(root / folder), recursive=False)
+
     class Changes(FileSystemEventHandler):
         def on_any_event(self, event: FileSystemEvent) -> None:
             if event.event_type in ("opened", "closed_no_write"):
@@ -285,7 +319,9 @@ def start_watcher(root: Path, rebuilder: Rebuilder):  # type: ignore[no-untyped-
                 for path in paths:
                     if os.path.dirname(path) == str(root) and os.path.basename(path) in SOURCE_FOLDERS:
                         watch(os.path.basename(path))
-            if any(is_watched(root, p) for p in paths):
+            if any(path == str(root / "site.yaml") for path in paths):
+                follow_site_yaml()
+            if any(is_watched(root, p, named) for p in paths):
                 rebuilder.poke()
 
     # Watch the source folders only: the output and cache folders are replaced on
@@ -295,6 +331,7 @@ def start_watcher(root: Path, rebuilder: Rebuilder):  # type: ignore[no-untyped-
     observer.schedule(handler, str(root), recursive=False)
     for name in SOURCE_FOLDERS:
         watch(name)
+    follow_site_yaml()
     observer.start()
     return observer
 

@@ -160,6 +160,41 @@ def test_a_templates_folder_made_while_serving_is_watched_like_the_others(server
     assert server.stop() == 0
 
 
+def test_a_bibliography_and_a_style_outside_content_are_watched(sample_site: Path) -> None:
+    """site.yaml may name a bibliography and a .csl file anywhere in the site: saving
+    either rebuilds, as saving an essay does (they were not watched), and so does a
+    bibliography site.yaml names only after serve started."""
+    import re
+
+    (sample_site / "refs").mkdir()
+    (sample_site / "content" / "references.bib").rename(sample_site / "refs" / "references.bib")
+    shutil.copy(REPO / "tests" / "citations" / "notes" / "notes.csl", sample_site / "notes.csl")
+    config = sample_site / "site.yaml"
+    config.write_text(config.read_text().replace("content/references.bib", "refs/references.bib").replace("style: vancouver", "style: notes.csl"))
+    srv = Server(sample_site, "--as-of", "2026-11-22")
+    try:
+        stream = srv.events()
+        bib = sample_site / "refs" / "references.bib"
+        bib.write_text(re.sub(r"(title\s*=\s*\{)", r"\1Edited ", bib.read_text(), count=1))
+        stream.next_reload()
+        assert "Edited " in srv.get("/references/")[2]
+        style = sample_site / "notes.csl"
+        as_notes = srv.get("/essays/evaluation/")[2]
+        style.write_text(style.read_text().replace('class="note"', 'class="in-text"', 1))  # no longer a notes style
+        stream.next_reload()
+        assert srv.get("/essays/evaluation/")[2] != as_notes
+        (sample_site / "more").mkdir()
+        bib.rename(sample_site / "more" / "references.bib")
+        config.write_text(config.read_text().replace("refs/references.bib", "more/references.bib"))
+        stream.next_reload()
+        moved = sample_site / "more" / "references.bib"
+        moved.write_text(moved.read_text().replace("Edited ", "Edited again ", 1))
+        stream.next_reload()
+        assert "Edited again " in srv.get("/references/")[2]
+    finally:
+        assert srv.stop() == 0
+
+
 def test_ctrl_c_stops_serve_even_when_started_with_it_ignored(sample_site: Path) -> None:
     srv = Server(sample_site, "--as-of", "2026-11-22", ignoring_ctrl_c=True)
     try:
