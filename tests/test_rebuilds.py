@@ -1,19 +1,24 @@
-"""serve's rebuilds equal a build from nothing, after any sequence of edits (issue 7).
+"""Rebuilds equal a build from nothing, after any sequence of edits (issue 7).
 
-serve remembers bodies, linked HTML, citations, views and pages between rebuilds
-(memo.py) and makes a listing page again only when something it read changed
-(pagecache.ReadingEnvironment). Each rule below is an edit an editor makes to the sample
-Lab Essays: text, front matter, citations, the bibliography and its style, site.yaml,
-pages, essays added, renamed, deleted, drafted or dated, headings that links point at,
-and theme templates that read essays through filters. After every edit the remembered
-rebuild must write byte for byte what a build from nothing writes, or both must stop
-with the same problems. A failure prints the shortest sequence of edits that shows it.
+Two kinds of rebuild keep work from the last one. `serve` remembers bodies, linked
+HTML, citations, views and pages in memory (memo.py) and makes a listing page again only
+when something it read changed (pagecache.ReadingEnvironment). `build` keeps bodies,
+front matter, citations and search postings in .essaygen-cache/, leaves unchanged pages
+in the output, and says "Up to date" when nothing changed (record.py). Each rule below
+is an edit an editor makes to the sample Lab Essays: text, front matter, citations, the
+bibliography and its style, site.yaml, pages, essays added, renamed, deleted, drafted or
+dated, headings that links point at, and theme templates that read essays through
+filters. After every edit the rebuild must give byte for byte what a build from nothing
+gives, or both must stop with the same problems. A failure prints the shortest sequence
+of edits that shows it.
 
-The ci profile runs ten sequences of ten edits; nightly ten times as many.
+The ci profile runs eight sequences of ten edits for each; nightly ten times as many.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import re
 import shutil
 import tempfile
@@ -26,6 +31,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from conftest import REPO, tree_bytes
+from essaygen import cli
 from essaygen.build import BuildOptions, build
 from essaygen.memo import Memo
 from essaygen.problems import SiteError
@@ -58,7 +64,7 @@ def _set_field(path: Path, field: str, value: str) -> None:
 
 
 def _files(options: BuildOptions) -> dict[str, bytes] | str:
-    """What a build writes, or the problems that stopped it."""
+    """What a build writes (or, in memory, would serve), or the problems that stopped it."""
     try:
         result = build(options, NOW)
     except SiteError as exc:
@@ -69,24 +75,43 @@ def _files(options: BuildOptions) -> dict[str, bytes] | str:
     return {path: f.bytes() if f.copy_from is None else Path(f.copy_from).read_bytes() for path, f in result.output.files.items()}
 
 
+def _command(site: Path, out: Path, as_of: str) -> dict[str, bytes] | str:
+    """`essaygen build SITE -o OUT` as an editor runs it again: its cache, the pages it
+    left, and its "Up to date" check."""
+    said = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(said):
+        code = cli.main(["build", str(site), "-o", str(out), "--as-of", as_of])
+    if code == 0:
+        return tree_bytes(out)
+    assert code == 1, said.getvalue()
+    return "\n".join(said.getvalue().splitlines()[:-1])  # the problems, without the count
+
+
 class ServeRebuilds(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.tmp = Path(tempfile.mkdtemp(prefix="essaygen-rebuilds-"))
         self.site = self.tmp / "lab"
 
+    KIND = "serve"
+
     @initialize(as_of=st.sampled_from(["2018-07-01", "2026-11-22"]), template=st.sampled_from([None, *range(len(TAG_TEMPLATES))]))
     def start(self, as_of: str, template: int | None) -> None:
         """The sample site, between its two waves or after both, perhaps with a tag page of
-        its own, built once as serve starts."""
+        its own, built once as serve starts (or as an editor first runs build)."""
         self.site.mkdir()
         shutil.copy(REPO / "site.yaml", self.site / "site.yaml")
         shutil.copytree(REPO / "content", self.site / "content")
         shutil.copy(NOTES_CSL, self.site / "notes.csl")
         self.override_the_tag_template(template)
-        self.remembering = BuildOptions(self.site, as_of=as_of, search=False, write=False, collect=True, memo=Memo())
-        self.cold = BuildOptions(self.site, out=self.tmp / "cold", as_of=as_of, search=False, use_cache=False)
-        _files(self.remembering)
+        if self.KIND == "serve":  # in memory, without the search index, as serve builds
+            remembering = BuildOptions(self.site, as_of=as_of, search=False, write=False, collect=True, memo=Memo())
+            self.rebuild: Callable[[], dict[str, bytes] | str] = lambda: _files(remembering)
+        else:
+            self.rebuild = lambda: _command(self.site, self.tmp / "out", as_of)
+        cold = BuildOptions(self.site, out=self.tmp / "cold", as_of=as_of, search=self.KIND != "serve", use_cache=False)
+        self.from_nothing: Callable[[], dict[str, bytes] | str] = lambda: _files(cold)
+        self.rebuild()
 
     def essay(self, name: str) -> Path:
         return self.site / "content" / "essays" / name
@@ -188,11 +213,11 @@ class ServeRebuilds(RuleBasedStateMachine):
 
     @invariant()
     def a_rebuild_writes_what_a_build_from_nothing_writes(self) -> None:
-        if not hasattr(self, "remembering"):
+        if not hasattr(self, "rebuild"):
             return
-        remembered = _files(self.remembering)
+        remembered = self.rebuild()
         shutil.rmtree(self.tmp / "cold", ignore_errors=True)
-        fresh = _files(self.cold)
+        fresh = self.from_nothing()
         if isinstance(remembered, dict) and isinstance(fresh, dict):
             differ = sorted(path for path in remembered.keys() | fresh.keys() if remembered.get(path) != fresh.get(path))
             note(f"files that differ: {differ}")
@@ -202,5 +227,11 @@ class ServeRebuilds(RuleBasedStateMachine):
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-ServeRebuilds.TestCase.settings = settings(BUILDS, max_examples=max(2, BUILD_EXAMPLES // 25), stateful_step_count=10)
+class BuildRebuilds(ServeRebuilds):
+    KIND = "build"
+
+
+ServeRebuilds.TestCase.settings = settings(BUILDS, max_examples=max(2, BUILD_EXAMPLES // 30), stateful_step_count=10)
+BuildRebuilds.TestCase.settings = ServeRebuilds.TestCase.settings
 TestServeRebuilds = ServeRebuilds.TestCase
+TestBuildRebuilds = BuildRebuilds.TestCase
