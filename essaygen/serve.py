@@ -315,12 +315,15 @@ def start_watcher(root: Path, rebuilder: Rebuilder):  # type: ignore[no-untyped-
             if event.event_type in ("opened", "closed_no_write"):
                 return
             paths = [os.fsdecode(p) for p in (event.src_path, getattr(event, "dest_path", "") or "") if p]
-            if event.is_directory and event.event_type in ("created", "deleted", "moved"):
-                for path in paths:
-                    if os.path.dirname(path) == str(root) and os.path.basename(path) in SOURCE_FOLDERS:
-                        watch(os.path.basename(path))
-            if any(path == str(root / "site.yaml") for path in paths):
-                follow_site_yaml()
+            try:
+                if event.is_directory and event.event_type in ("created", "deleted", "moved"):
+                    for path in paths:
+                        if os.path.dirname(path) == str(root) and os.path.basename(path) in SOURCE_FOLDERS:
+                            watch(os.path.basename(path))
+                if any(path == str(root / "site.yaml") for path in paths):
+                    follow_site_yaml()
+            except Exception as exc:  # noqa: BLE001 - the watcher's thread must live on (the rebuild still runs)
+                print(f"essaygen: could not watch {paths[0]}: {exc}", file=sys.stderr, flush=True)
             if any(is_watched(root, p, named) for p in paths):
                 rebuilder.poke()
 

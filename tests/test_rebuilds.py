@@ -22,8 +22,8 @@ import io
 import re
 import shutil
 import tempfile
-from datetime import datetime, timezone
 from collections.abc import Callable
+from datetime import datetime, timezone
 from pathlib import Path
 
 from hypothesis import note, settings
@@ -88,12 +88,12 @@ def _command(site: Path, out: Path, as_of: str) -> dict[str, bytes] | str:
 
 
 class ServeRebuilds(RuleBasedStateMachine):
+    KIND = "serve"  # which rebuild is compared with a build from nothing: serve's, or build's
+
     def __init__(self) -> None:
         super().__init__()
         self.tmp = Path(tempfile.mkdtemp(prefix="essaygen-rebuilds-"))
         self.site = self.tmp / "lab"
-
-    KIND = "serve"
 
     @initialize(as_of=st.sampled_from(["2018-07-01", "2026-11-22"]), template=st.sampled_from([None, *range(len(TAG_TEMPLATES))]))
     def start(self, as_of: str, template: int | None) -> None:
