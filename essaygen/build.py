@@ -159,7 +159,7 @@ def _build(options: BuildOptions, now: datetime) -> BuildResult:
                 ahead = plain_cites_ahead(loaded.config, schedule.published(options.drafts))
                 for module in PAGE_STAGE_MODULES:  # imported now, not between the stages, when nothing else runs
                     importlib.import_module(module)
-            broken = template_problems(env) if env is not None else []
+            broken = template_problems(env, loaded.config) if env is not None else []
             site, extras, rendered, extra_files, searchable = render_site(root, loaded, schedule, options, head_start, ahead, broken)
             del ahead  # what the site uses of it is the site's now (at 5,000 essays, its keys are a megabyte)
             release_freed()  # what the citations were formatted with

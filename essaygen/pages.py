@@ -191,7 +191,7 @@ def render_template(site: Site, env: jinja2.Environment, template: str, path: st
     try:
         return env.get_template(template).render(context)
     except Exception as exc:  # a template's mistake is the editor's problem; anything else, a bug
-        problem = render_problem(env, exc, path)
+        problem = render_problem(env, site.config, exc, path)
         if problem is None:
             raise
         raise SiteError([problem]) from None
@@ -210,8 +210,7 @@ def base_context(site: Site, folder: str, head: Head, root_relative: bool = Fals
     known = versions or {}
 
     def url(to: str) -> str:
-        if not isinstance(to, str):
-            raise jinja2.TemplateRuntimeError(f"url() takes a path in the output, such as essay.path, not {to!r}")
+        _given("url", to, str, PATH)
         link = config.base_path + to if root_relative else relative_url(folder, to)  # the 404 page is served at any depth
         version = known.get(to)
         return link if version is None else f"{link}?v={version}"
@@ -221,14 +220,19 @@ def base_context(site: Site, folder: str, head: Head, root_relative: bool = Fals
         "config": config,
         "head": head,
         "url": url,
-        "absolute": lambda to: config.absolute(config.base_path + _given("absolute", to, str, "a path in the output, such as essay.path")),
-        "date": lambda moment: format_date(_given("date", moment, datetime, "a moment, such as essay.release"), config.language, config.zone),
-        "iso": lambda moment: iso_time(_given("iso", moment, datetime, "a moment, such as essay.release"), config.zone),
+        "absolute": lambda to: config.absolute(config.base_path + _given("absolute", to, str, PATH)),
+        "date": lambda moment: format_date(_given("date", moment, datetime, MOMENT), config.language, config.zone),
+        "iso": lambda moment: iso_time(_given("iso", moment, datetime, MOMENT), config.zone),
         "feeds": FEEDS,
         "search_available": config.search,
         "draft_mode": site.drafts,
         "html": Markup,
     }
+
+
+# What the helpers take, as a template's mistake names it.
+PATH = "a path in the output, such as essay.path"
+MOMENT = "a moment, such as essay.release"
 
 
 def _given(helper: str, value: Any, kind: type, what: str) -> Any:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import weakref
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jinja2
 
 from essaygen.problems import Problem
+
+if TYPE_CHECKING:
+    from essaygen.config import SiteConfig
 
 PACKAGE_THEMES = Path(__file__).parent / "themes"
 # In a source checkout (editable install) the themes live beside the package.
@@ -55,7 +58,7 @@ def make_environment(root: Path, theme: Theme, cache: Path | None = None, kind: 
             bytecode = jinja2.FileSystemBytecodeCache(str(cache / "jinja"))
         except OSError:
             bytecode = None
-    env = kind(
+    return kind(
         loader=loader,
         bytecode_cache=bytecode,
         autoescape=True,
@@ -67,20 +70,16 @@ def make_environment(root: Path, theme: Theme, cache: Path | None = None, kind: 
         # when one does): no stat of each template at every page that includes it.
         auto_reload=False,
     )
-    _SITE_ROOTS[env] = root
-    return env
 
 
 # ---------------------------------------------------------------- templates' mistakes
 
-# Each environment's site folder: problems name templates relative to it.
-_SITE_ROOTS: weakref.WeakKeyDictionary[jinja2.Environment, Path] = weakref.WeakKeyDictionary()
 _OUR_CODE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _OBJECT = re.compile(r"'(?:[\w]+\.)+(\w+) object'")  # 'essaygen.site.Site object' -> 'Site object'
 ABOUT_TEMPLATES = "docs/THEMES.md lists what each template receives"
 
 
-def template_problems(env: jinja2.Environment) -> list[Problem]:
+def template_problems(env: jinja2.Environment, config: SiteConfig) -> list[Problem]:
     """Every template of the site and its theme that does not compile, at its line.
     Checked before any page is made, so that all are reported at once, with the site's
     other problems (a page stops at the first mistake of the first template it uses)."""
@@ -89,13 +88,13 @@ def template_problems(env: jinja2.Environment) -> list[Problem]:
         try:
             env.get_template(name)
         except jinja2.TemplateAssertionError as exc:  # an unknown filter or test
-            found.append(_problem(env, exc.filename or name, exc.lineno, exc.message, f"check the name; {ABOUT_TEMPLATES}"))
+            found.append(_problem(config, exc.filename or name, exc.lineno, exc.message, f"check the name; {ABOUT_TEMPLATES}"))
         except jinja2.TemplateSyntaxError as exc:
-            found.append(_problem(env, exc.filename or name, exc.lineno, exc.message, "fix the template's syntax"))
+            found.append(_problem(config, exc.filename or name, exc.lineno, exc.message, "fix the template's syntax"))
     return found
 
 
-def render_problem(env: jinja2.Environment, exc: Exception, page: str) -> Problem | None:
+def render_problem(env: jinja2.Environment, config: SiteConfig, exc: Exception, page: str) -> Problem | None:
     """A template failing as it makes `page`, at the innermost template line of the
     traceback (Jinja puts the templates' own lines there). None when the failure is not
     the template's, but came from essaygen's own code: that stays a bug, reported so."""
@@ -110,28 +109,16 @@ def render_problem(env: jinja2.Environment, exc: Exception, page: str) -> Proble
         tb = tb.tb_next
     making = f"making {page or 'the home page'}"
     if isinstance(exc, jinja2.TemplateNotFound) and where is None:
-        return _missing_template(env, exc.name, making)
+        folders = getattr(env.loader, "searchpath", [])
+        theme = _shown(config, folders[-1]) + "/" if folders else "the theme"
+        return config.doc.problem(("theme",), f"no template '{exc.name}' in the theme ({making}) — add {exc.name} to {theme} or to the site's templates/, or choose another `theme:`")
     if where is None or (ours and not isinstance(exc, jinja2.TemplateError)):
         return None
     if isinstance(exc, jinja2.TemplateNotFound):
         message = f"template '{exc.name}' not found in templates/ or the theme"
     else:
         message = _OBJECT.sub(r"'\1 object'", str(exc) or type(exc).__name__)
-    return _problem(env, where[0], where[1], f"{message} ({making})", f"check the template; {ABOUT_TEMPLATES}")
-
-
-def _missing_template(env: jinja2.Environment, name: str, making: str) -> Problem:
-    """A page's own template is in neither templates/ nor the theme: said at `theme:`."""
-    root = _SITE_ROOTS.get(env)
-    folders = getattr(env.loader, "searchpath", [])
-    theme = _shown(root, folders[-1]) + "/" if folders else "the theme"
-    line = 1
-    try:
-        lines = (root / "site.yaml").read_text(encoding="utf-8").splitlines() if root is not None else []
-        line = next((n for n, text in enumerate(lines, 1) if text.startswith("theme:")), 1)
-    except (OSError, UnicodeDecodeError):
-        pass
-    return Problem("site.yaml", line, 1, f"no template '{name}' in the theme ({making}) — add {name} to {theme} or to the site's templates/, or choose another `theme:`")
+    return _problem(config, where[0], where[1], f"{message} ({making})", f"check the template; {ABOUT_TEMPLATES}")
 
 
 def _in_templates(env: jinja2.Environment, filename: str) -> bool:
@@ -139,15 +126,15 @@ def _in_templates(env: jinja2.Environment, filename: str) -> bool:
     return any(filename.startswith(os.path.join(folder, "")) for folder in folders)
 
 
-def _problem(env: jinja2.Environment, filename: str, line: int | None, message: str | None, fix: str) -> Problem:
+def _problem(config: SiteConfig, filename: str, line: int | None, message: str | None, fix: str) -> Problem:
     text = (message or "invalid template").rstrip(".")
-    return Problem(_shown(_SITE_ROOTS.get(env), filename), line or 1, 1, f"{text[:1].lower()}{text[1:]} — {fix}")
+    return Problem(_shown(config, filename), line or 1, 1, f"{text[:1].lower()}{text[1:]} — {fix}")
 
 
-def _shown(root: Path | None, filename: str) -> str:
+def _shown(config: SiteConfig, filename: str) -> str:
     """A template's file as the editor knows it: relative to the site, when inside it."""
-    if root is not None and filename.startswith(os.path.join(str(root), "")):
-        return Path(filename).relative_to(root).as_posix()
+    if filename.startswith(os.path.join(str(config.root), "")):
+        return Path(filename).relative_to(config.root).as_posix()
     return filename
 
 

@@ -443,17 +443,19 @@ def test_a_failure_in_essaygens_own_code_under_a_template_stays_an_internal_erro
 
     (tmp_path / "page.html").write_text("<p>\n{{ helper() }}</p>")
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(tmp_path)))
+    config, _ = load_config(make_site(tmp_path, {}))
+    assert config is not None
 
     def helper() -> str:
         return urls.relative_url(None, None)  # type: ignore[arg-type]  # fails inside essaygen
 
     with pytest.raises(AttributeError) as failure:
         env.get_template("page.html").render(helper=helper)
-    assert themes.render_problem(env, failure.value, "essays/x/") is None
+    assert themes.render_problem(env, config, failure.value, "essays/x/") is None
     (tmp_path / "page.html").write_text("<p>\n{{ nothing.here }}</p>")
     with pytest.raises(jinja2.UndefinedError) as undefined:
         env.get_template("page.html").render()
-    problem = themes.render_problem(env, undefined.value, "essays/x/")
+    problem = themes.render_problem(env, config, undefined.value, "essays/x/")
     assert problem is not None and (problem.line, problem.message) == (2, "'nothing' is undefined (making essays/x/) — check the template; docs/THEMES.md lists what each template receives")
 
 
